@@ -34,7 +34,7 @@ export const Host = (options: SchemaOptions = {}): TString =>
   Type.String({ minLength: 1, maxLength: 253, pattern: '^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\\.?|\\[?[0-9A-Fa-f:.]+\\]?)$', tgMessage: 'invalid value: must be a hostname or an IP address', ...options });
 
 /** Entity names (services, routes, upstreams): Kong allows alphanumerics and `.-_~`, plus any non-ASCII. */
-export const EntityName = (options: SchemaOptions = {}): TString =>
+export const NameField = (options: SchemaOptions = {}): TString =>
   Type.String({ minLength: 1, maxLength: 128, pattern: '^(?:[A-Za-z0-9._~-]|[^\\u0000-\\u007f])+$', tgMessage: "invalid value: the only accepted ascii characters are alphanumerics or ., -, _, and ~", ...options });
 
 /** A request path as used by services and routes: starts with `/`, RFC 3986 characters only. */

@@ -9,7 +9,6 @@ import { createCompiler } from './validate.ts';
 export interface PrepareOptions extends Partial<WriteContext> {
   /** Input came from a form body: coerce "80" to 80 and "a" to ["a"]. */
   readonly coerce?: boolean;
-  /** Skip the check that plugin names are known (used only by tests of unrelated fields). */
 }
 
 /** Removes keys whose value is null, recursively in plain objects: Kong treats null as "unset". */
@@ -61,6 +60,7 @@ export class EntityPreparer {
     const shorthandErrors = def.expandShorthands?.(input);
     if (shorthandErrors !== undefined) Object.assign(errors, shorthandErrors);
     def.autoFill?.(input);
+    if (def.name === 'plugins') this.#pluginDefaults(input);
     const compile = options.coerce === true ? this.#coercing : this.#strict;
     const result = compile(def.schema)(input);
     if (!result.ok) Object.assign(errors, result.fields);
@@ -96,6 +96,11 @@ export class EntityPreparer {
     const extra = plugin.check?.(config);
     if (extra !== undefined && Object.keys(extra).length > 0) errors['config'] = extra;
     else fillNulls(plugin.config, config);
-    if (input['protocols'] === undefined && plugin.protocols !== undefined) input['protocols'] = [...plugin.protocols];
+  }
+
+  /** A plugin instance's `protocols` default comes from the plugin, not from the entity schema. */
+  #pluginDefaults(input: Record<string, unknown>): void {
+    const plugin = typeof input['name'] === 'string' ? this.#plugins.get(input['name']) : undefined;
+    if (input['protocols'] === undefined && plugin?.protocols !== undefined) input['protocols'] = [...plugin.protocols];
   }
 }

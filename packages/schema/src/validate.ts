@@ -1,10 +1,7 @@
 // Compiles JSON schemas once with ajv and turns ajv's errors into Kong's field messages.
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { addFieldError, type FieldErrors } from './errors.ts';
-
-// ajv ships CommonJS; under nodenext its default export is the module object.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; fields: FieldErrors };
 

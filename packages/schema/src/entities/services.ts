@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEntity } from '../entity.ts';
 import type { FieldErrors } from '../errors.ts';
-import { EntityName, ForeignRef, Host, Path, Port, StringEnum, Timeout, Uuid } from '../fields.ts';
+import { NameField, ForeignRef, Host, Path, Port, StringEnum, Timeout, Uuid } from '../fields.ts';
 import { baseFields, PROTOCOLS } from './common.ts';
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 };
@@ -20,7 +20,7 @@ export const services = defineEntity({
   schema: Type.Object(
     {
       ...baseFields(),
-      name: Type.Optional(EntityName()),
+      name: Type.Optional(NameField()),
       protocol: StringEnum(PROTOCOLS, { default: 'http' }),
       host: Host(),
       port: Port({ default: 80 }),
