@@ -1,0 +1,94 @@
+// Every setting mirrors Kong's kong.conf name: `admin_listen` is `--admin-listen` on the command line
+// and `TOLLGATE_ADMIN_LISTEN` in the environment. A flag beats the environment, which beats the default.
+
+export interface OptionSpec {
+  /** kong.conf-style name, snake_case. */
+  readonly name: string;
+  readonly description: string;
+  readonly default?: string;
+  readonly boolean?: boolean;
+}
+
+export const OPTIONS = [
+  { name: 'role', description: 'traditional (Admin API + proxy on one node) or control_plane', default: 'traditional' },
+  { name: 'prefix', description: 'folder for data, logs and caches (the embedded store lives in PREFIX/data)', default: '.tollgate' },
+  { name: 'admin_listen', description: 'address the Admin API listens on', default: '127.0.0.1:8001' },
+  { name: 'admin_token', description: 'when set, every Admin API request must carry it (Authorization: Bearer …)' },
+  { name: 'pg_url', description: 'Postgres connection URL; without it the embedded PGlite store is used' },
+  { name: 'plugins', description: 'comma-separated plugin names, "bundled" for all bundled plugins', default: 'bundled' },
+  { name: 'admin_url', description: 'for config import/export: talk to a running Admin API instead of the store' },
+  { name: 'nest', description: 'config export: nest children under their parents', boolean: true },
+  { name: 'help', description: 'show help', boolean: true },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionName = (typeof OPTIONS)[number]['name'];
+export type Options = Partial<Record<OptionName, string>> & { positionals: string[] };
+
+const flagOf = (name: string) => `--${name.replace(/_/g, '-')}`;
+const envOf = (name: string) => `TOLLGATE_${name.toUpperCase()}`;
+
+/** Parses argv (flags as `--name value` or `--name=value`) over the environment and defaults. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Options {
+  const byFlag = new Map<string, OptionSpec>(OPTIONS.map((o) => [flagOf(o.name), o]));
+  const out: Options = { positionals: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') {
+      out.help = 'true';
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      out.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const spec = byFlag.get(flag);
+    if (spec === undefined) throw new UsageError(`unknown option ${flag}; run 'tollgate --help' for the list`);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (value === undefined) {
+      if (spec.boolean === true) value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new UsageError(`option ${flag} needs a value`);
+      }
+    }
+    out[spec.name as OptionName] = value;
+  }
+  for (const spec of OPTIONS) {
+    const key = spec.name as OptionName;
+    if (out[key] !== undefined) continue;
+    const fromEnv = env[envOf(spec.name)];
+    if (fromEnv !== undefined && fromEnv !== '') out[key] = fromEnv;
+    else if ('default' in spec) out[key] = spec.default;
+  }
+  return out;
+}
+
+export class UsageError extends Error {}
+
+/** `127.0.0.1:8001`, `:8001`, `8001` or `[::1]:8001` → host and port. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):?(\d+)$/.exec(value.trim().split(/\s+/)[0]!);
+  if (m === null) throw new UsageError(`invalid listen address '${value}': expected host:port, e.g. 127.0.0.1:8001`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new UsageError(`invalid port in '${value}'`);
+  return { host: m[1] ?? (m[2] === '' || m[2] === undefined ? '127.0.0.1' : m[2]), port };
+}
+
+export function helpText(): string {
+  const lines = OPTIONS.map((o) => `  ${flagOf(o.name).padEnd(18)} ${envOf(o.name).padEnd(24)} ${o.description}${'default' in o ? ` (default: ${o.default})` : ''}`);
+  return [
+    'Usage: tollgate <command> [options]',
+    '',
+    'Commands:',
+    '  start                      run a node (--role traditional | control_plane)',
+    '  migrations up|status       apply or list database migrations',
+    '  config validate FILE       check a Kong declarative file (needs no server or database)',
+    '  config import FILE         replace the store contents with FILE (all or nothing)',
+    '  config export [FILE]       write the store contents as a declarative file (stdout without FILE)',
+    '',
+    'Options (flag, environment variable, meaning):',
+    ...lines,
+  ].join('\n');
+}

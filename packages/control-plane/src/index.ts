@@ -1,0 +1,4 @@
+// @tollgate/control-plane: the Admin API and the declarative import/export over the store.
+export { createAdminApi, type AdminApi, type AdminApiOptions } from './admin/server.ts';
+export type { NodeInfo } from './admin/info-endpoints.ts';
+export { exportConfig, importConfig, readConfig, validateConfig, type ImportResult } from './config/import-export.ts';
