@@ -27,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`tollgate: ${err.message}`);
       return 2;
     }
-    if (err instanceof Error && (err.name === 'MigrationsPendingError' || err.name === 'StoreUnavailableError')) {
+    if (err instanceof Error && (err.name === 'StoreNotMigratedError' || err.name === 'StoreUnavailableError')) {
       console.error(`tollgate: ${err.message}`);
       return 1;
     }

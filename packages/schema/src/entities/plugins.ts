@@ -8,6 +8,7 @@ import { baseFields, PROTOCOLS } from './common.ts';
 export const plugins = defineEntity({
   name: 'plugins',
   adminPath: 'plugins',
+  nestedPath: 'plugins',
   topLevel: true,
   endpointKey: 'instance_name',
   uniques: ['instance_name', ['name', 'route', 'service', 'consumer']],

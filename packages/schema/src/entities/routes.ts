@@ -19,6 +19,7 @@ const HTTP_MATCH_FIELDS = ['methods', 'hosts', 'headers', 'paths'] as const;
 export const routes = defineEntity({
   name: 'routes',
   adminPath: 'routes',
+  nestedPath: 'routes',
   topLevel: true,
   endpointKey: 'name',
   uniques: ['name'],

@@ -1,0 +1,16 @@
+// `npm run bench`: every benchmark of this repository, one after the other. Figures go to bench/RESULTS.md by hand,
+// with the machine and the command. Pass a name to run one: `npm run bench -- admin-import`.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BENCHES: Record<string, string[]> = {
+  'admin-import': [join(import.meta.dirname, 'admin-import.ts')],
+};
+
+const only = process.argv[2];
+for (const [name, args] of Object.entries(BENCHES)) {
+  if (only !== undefined && only !== name) continue;
+  console.log(`\n== ${name}`);
+  const res = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+}
