@@ -38,13 +38,16 @@ if (pgUrl === undefined) {
   pgUrl = cluster.url;
 }
 try {
-  const results = [];
-  for (const backend of ['pglite', 'postgres'] as const) {
-    const out = execFileSync(process.execPath, [join(import.meta.dirname, 'admin-import-worker.ts'), backend, file, pgUrl], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    results.push(JSON.parse(out.trim().split('\n').pop()!));
-  }
+  const worker = (...args: string[]) => {
+    const out = execFileSync(process.execPath, [join(import.meta.dirname, 'admin-import-worker.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  };
+  const pgliteDir = join(dir, 'pglite');
+  const init = worker('init-pglite', file, pgliteDir);
+  const results = [worker('pglite', file, pgliteDir), worker('postgres', file, pgUrl)];
   console.log(`# Admin API import/page/export, N=${n} (services, routes, consumers, key-auth credentials each)`);
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`creating a new PGlite database (one-off, own process): peak RSS ${init.initPeakRssMiB} MiB`);
   console.log('| backend | validate ms | import ms | total import ms | peak RSS MiB | page of 1000 p50 ms | max ms | paging all ms | GET /config ms | export MiB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {

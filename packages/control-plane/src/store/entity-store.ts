@@ -125,8 +125,9 @@ class SqlEntityStore implements EntityStore {
   async insertMany(def: EntityDefinition, records: readonly EntityRecord[]) {
     const spec = tableSpec(def);
     const width = 3 + spec.columns.length;
-    // Postgres takes at most 65535 parameters per statement.
-    const chunk = Math.max(1, Math.floor(60_000 / width));
+    // Postgres takes at most 65535 parameters per statement; smaller statements also keep PGlite's
+    // WASM heap (which never shrinks) from growing to the size of one huge statement.
+    const chunk = Math.max(1, Math.min(500, Math.floor(60_000 / width)));
     for (let start = 0; start < records.length; start += chunk) {
       const batch = records.slice(start, start + chunk);
       const params = batch.flatMap((r) => rowValues(spec, r));
