@@ -1,7 +1,7 @@
 // Runs the real `tollgate` command as a child process, the way a user does.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+export { freePort } from './pg-cluster.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOLLGATE_BIN = fileURLToPath(new URL('../../packages/cli/bin/tollgate.js', import.meta.url));
@@ -33,17 +33,6 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
     });
   });
 }
