@@ -10,7 +10,13 @@ export interface OptionSpec {
 }
 
 export const OPTIONS = [
-  { name: 'role', description: 'traditional (Admin API + proxy on one node) or control_plane', default: 'traditional' },
+  { name: 'role', description: 'traditional (Admin API + proxy on one node), control_plane, or data_plane', default: 'traditional' },
+  { name: 'proxy_listen', description: 'proxy addresses, comma-separated; add " ssl" for TLS', default: '127.0.0.1:8000, 127.0.0.1:8443 ssl' },
+  { name: 'declarative_config', description: 'data_plane without a control plane: serve this Kong declarative file' },
+  { name: 'workers', description: 'proxy worker processes (node:cluster); default: one per core' },
+  { name: 'ssl_cert', description: "PEM certificate the proxy's TLS listeners serve when no SNI matches (default: self-signed, kept in PREFIX/ssl)" },
+  { name: 'ssl_cert_key', description: 'PEM key of --ssl-cert' },
+  { name: 'status_listen', description: "data_plane: address of the status API (/status, /status/ready); 'off' to disable", default: '127.0.0.1:8007' },
   { name: 'prefix', description: 'folder for data, logs and caches (the embedded store lives in PREFIX/data)', default: '.tollgate' },
   { name: 'admin_listen', description: 'address the Admin API listens on', default: '127.0.0.1:8001' },
   { name: 'admin_token', description: 'when set, every Admin API request must carry it (Authorization: Bearer …)' },
@@ -66,6 +72,18 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
 }
 
 export class UsageError extends Error {}
+
+/** Kong's listen list: `127.0.0.1:8000, 127.0.0.1:8443 ssl` → addresses with a TLS flag. */
+export function parseListenList(value: string): Array<{ host: string; port: number; tls: boolean }> {
+  if (value.trim() === 'off') return [];
+  return value.split(',').map((part) => {
+    const words = part.trim().split(/\s+/);
+    const address = parseListen(words[0] ?? '');
+    const flags = words.slice(1);
+    for (const f of flags) if (f !== 'ssl' && f !== 'http2' && f !== 'reuseport') throw new UsageError(`unknown flag '${f}' in listen address '${part.trim()}': expected ssl`);
+    return { ...address, tls: flags.includes('ssl') };
+  });
+}
 
 /** `127.0.0.1:8001`, `:8001`, `8001` or `[::1]:8001` → host and port. */
 export function parseListen(value: string): { host: string; port: number } {

@@ -1,50 +1,96 @@
-// `tollgate start`: open the store, check migrations, serve the Admin API until SIGINT/SIGTERM.
-import { createAdminApi } from '@tollgate/control-plane';
+// `tollgate start`: a traditional node (Admin API + proxy on the embedded store or Postgres), a
+// control plane (Admin API only, for now), or a DB-less data plane serving a declarative file.
+import { availableParallelism } from 'node:os';
+import { createAdminApi, type AdminApi } from '@tollgate/control-plane';
 import { assertMigrated, migrateUp } from '@tollgate/control-plane/store';
-import { createPreparer, nodeId, openNodeStore } from '../context.ts';
-import { parseListen, UsageError, type Options } from '../options.ts';
+import { createPreparer, nodeId, openNodeStore, prefixDir, type OpenedStore } from '../context.ts';
+import { consoleLogger } from '../logger.ts';
+import { parseListen, parseListenList, UsageError, type Options } from '../options.ts';
+import { loadDeclarativeFile, watchStore } from '../proxy/sources.ts';
+import { defaultCertificate } from '../proxy/runtime.ts';
+import { startProxies, type ProxyGroup } from '../proxy/supervisor.ts';
 import { VERSION } from '../version.ts';
+import { startStatusApi, type StatusApi } from '../status-api.ts';
+
+type Role = 'traditional' | 'control_plane' | 'data_plane';
+const ROLES: readonly Role[] = ['traditional', 'control_plane', 'data_plane'];
 
 export async function start(options: Options): Promise<number> {
-  const role = options.role ?? 'traditional';
-  if (role !== 'traditional' && role !== 'control_plane') {
-    throw new UsageError(`unknown role '${role}': expected traditional or control_plane (data_plane is not available yet)`);
-  }
-  const listen = parseListen(options.admin_listen ?? '127.0.0.1:8001');
-  const preparer = createPreparer(options);
-  const opened = await openNodeStore(options);
+  const role = (options.role ?? 'traditional') as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`unknown role '${role}': expected traditional, control_plane or data_plane`);
+  const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number of at least 1, not '${options.workers}'`);
+  const log = consoleLogger(role);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error('error during shutdown', { error: String(err) }));
+  };
+
   try {
-    // The embedded store is this node's own, so it is migrated on start; a shared Postgres is migrated explicitly.
-    if (opened.db.kind === 'pglite') await migrateUp(opened.db);
-    else await assertMigrated(opened.db);
+    if (role === 'data_plane') await startDataPlane(options, workers, log, stops);
+    else await startWithStore(options, role, workers, log, stops);
   } catch (err) {
-    await opened.close();
+    await stopAll();
     throw err;
   }
-  const admin = createAdminApi({
-    store: opened.store,
-    preparer,
-    node: { version: VERSION, nodeId: nodeId(options), role, configuration: { role, admin_listen: options.admin_listen, database: opened.db.kind, prefix: options.prefix } },
-    adminToken: options.admin_token,
-  });
-  const address = await admin.listen(listen.port, listen.host);
-  console.log(`tollgate ${VERSION} (${role}) — Admin API on http://${address.address}:${address.port}, store: ${opened.db.kind} at ${opened.location}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      console.log(`received ${signal}, shutting down`);
-      void admin
-        .close()
-        .then(() => opened.close())
-        .then(() => resolve(0), (err: unknown) => {
-          console.error('error during shutdown', err);
-          resolve(1);
-        });
+      log.info(`received ${signal}, draining and shutting down`);
+      void stopAll().then(() => resolve(0));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
 }
+
+async function proxies(options: Options, workers: number, log: ReturnType<typeof consoleLogger>): Promise<ProxyGroup> {
+  const listen = parseListenList(options.proxy_listen ?? '');
+  const certificate = await defaultCertificate(prefixDir(options), options.ssl_cert, options.ssl_cert_key);
+  const group = await startProxies({ listen, certificate, plugins: options.plugins }, workers, log);
+  log.info(`proxy listening on ${listen.map((l) => `${l.tls ? 'https' : 'http'}://${l.host}:${l.port}`).join(', ')} with ${workers} worker${workers === 1 ? '' : 's'}`);
+  return group;
+}
+
+async function startWithStore(options: Options, role: Role, workers: number, log: ReturnType<typeof consoleLogger>, stops: Array<() => Promise<void>>): Promise<void> {
+  const listen = parseListen(options.admin_listen ?? '127.0.0.1:8001');
+  const preparer = createPreparer(options);
+  const opened: OpenedStore = await openNodeStore(options);
+  stops.push(() => opened.close());
+  // The embedded store is this node's own, so it is migrated on start; a shared Postgres is migrated explicitly.
+  if (opened.db.kind === 'pglite') await migrateUp(opened.db);
+  else await assertMigrated(opened.db);
+  const admin: AdminApi = createAdminApi({
+    store: opened.store,
+    preparer,
+    node: { version: VERSION, nodeId: nodeId(options), role: role as 'traditional' | 'control_plane', configuration: { role, admin_listen: options.admin_listen, proxy_listen: options.proxy_listen, database: opened.db.kind, prefix: options.prefix } },
+    adminToken: options.admin_token,
+  });
+  const address = await admin.listen(listen.port, listen.host);
+  stops.push(() => admin.close());
+  console.log(`tollgate ${VERSION} (${role}) — Admin API on http://${address.address}:${address.port}, store: ${opened.db.kind} at ${opened.location}`);
+  if (role !== 'traditional') return;
+  const group = await proxies(options, workers, log);
+  stops.push(() => group.close());
+  const unwatch = await watchStore(opened.db, opened.store, (s) => group.publish(s), log);
+  stops.push(unwatch);
+}
+
+async function startDataPlane(options: Options, workers: number, log: ReturnType<typeof consoleLogger>, stops: Array<() => Promise<void>>): Promise<void> {
+  const file = options.declarative_config;
+  if (file === undefined) {
+    throw new UsageError('a data_plane needs --declarative-config FILE (streaming from a control plane is not available yet)');
+  }
+  const snapshot = loadDeclarativeFile(file, createPreparer(options));
+  const group = await proxies(options, workers, log);
+  stops.push(() => group.close());
+  group.publish(snapshot);
+  const status = options.status_listen === undefined || options.status_listen === 'off' ? undefined : await startStatusApi(parseListen(options.status_listen), group);
+  if (status !== undefined) stops.push(() => status.close());
+  console.log(`tollgate ${VERSION} (data_plane) — serving ${file}`);
+}
+
+export type { StatusApi };

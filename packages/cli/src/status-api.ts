@@ -1,0 +1,30 @@
+// The data plane's status API: `/status` (what config is in force) and `/status/ready` (200 once every
+// proxy worker has a config, 503 before), for load balancers and orchestrators.
+import { createServer, type Server } from 'node:http';
+import type { ProxyGroup } from './proxy/supervisor.ts';
+
+export interface StatusApi {
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startStatusApi(listen: { host: string; port: number }, group: ProxyGroup): Promise<StatusApi> {
+  const server = createServer((req, res) => {
+    const versions = group.applied();
+    const ready = versions.length > 0 && versions.every((v) => v >= 0);
+    const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/status/ready') return ready ? send(200, { message: 'ready' }) : send(503, { message: 'no configuration loaded yet' });
+    if (path === '/status') return send(200, { configuration_version: ready ? Math.min(...versions) : null, workers: versions.length, memory: { rss: process.memoryUsage().rss } });
+    send(404, { message: 'Not found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  return { server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,130 @@
+// A data plane: proxy listeners plus the config in force. `apply()` builds a new config off the
+// request path and swaps it in atomically; a config that fails to build never replaces the current one.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@tollgate/plugin-sdk';
+import { createResolver, type BalancerDeps } from './balancer/index.ts';
+import { compileConfig, type RuntimeConfig } from './config/compile.ts';
+import type { ConfigSnapshot } from './config/snapshot.ts';
+import type { PluginRegistry } from './plugins/registry.ts';
+import { ProxyHandler } from './proxy/handler.ts';
+import { PoolRegistry } from './proxy/pools.ts';
+import { proxyUpgrade } from './proxy/websocket.ts';
+import type { PemPair } from './tls/self-signed.ts';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export interface DataPlaneOptions {
+  plugins: PluginRegistry;
+  listen: readonly ListenAddress[];
+  /** Served when no SNI entity matches (and to clients that send no SNI). */
+  defaultCertificate?: PemPair;
+  log: Logger;
+  balancer?: BalancerDeps;
+  /** Upstream connections per target address. */
+  upstreamConnections?: number;
+}
+
+export type ApplyResult = { ok: true; version: number; warnings: readonly string[]; ms: number } | { ok: false; error: string };
+
+export class DataPlane {
+  readonly #options: DataPlaneOptions;
+  readonly #pools: PoolRegistry;
+  readonly #handler: ProxyHandler;
+  readonly #servers: Array<{ server: Server; address: ListenAddress }> = [];
+  #config: RuntimeConfig | undefined;
+  readonly #balancerDeps: BalancerDeps;
+
+  constructor(options: DataPlaneOptions) {
+    this.#options = options;
+    // One DNS cache for every balancer of every config generation.
+    this.#balancerDeps = { resolver: createResolver(), log: (m) => options.log.info(m), ...options.balancer };
+    this.#pools = new PoolRegistry({ connections: options.upstreamConnections ?? 256 });
+    this.#handler = new ProxyHandler({ config: () => this.#config, pools: this.#pools, log: options.log });
+  }
+
+  get config(): RuntimeConfig | undefined {
+    return this.#config;
+  }
+
+  /** Builds `snapshot` and swaps it in; on any failure the current config stays in force. */
+  apply(snapshot: ConfigSnapshot): ApplyResult {
+    const started = performance.now();
+    let next: RuntimeConfig;
+    try {
+      next = compileConfig(snapshot, { plugins: this.#options.plugins, balancer: this.#balancerDeps, previous: this.#config });
+    } catch (err) {
+      this.#options.log.error('config rejected; keeping the current one', { error: (err as Error).message });
+      return { ok: false, error: (err as Error).message };
+    }
+    const previous = this.#config;
+    this.#config = next;
+    previous?.dispose(next);
+    for (const w of next.warnings) this.#options.log.warn(w);
+    return { ok: true, version: next.version, warnings: next.warnings, ms: performance.now() - started };
+  }
+
+  async listen(): Promise<AddressInfo[]> {
+    const out: AddressInfo[] = [];
+    for (const address of this.#options.listen) {
+      const server = address.tls ? this.#httpsServer() : createHttpServer({ keepAliveTimeout: 60_000 });
+      const scheme = address.tls ? 'https' : 'http';
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#handler.handle(req, res, scheme));
+      server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => proxyUpgrade(this.#config, this.#pools, req, socket, head, scheme));
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, address.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.#servers.push({ server, address });
+      out.push(server.address() as AddressInfo);
+    }
+    return out;
+  }
+
+  #httpsServer(): Server {
+    const fallback = this.#options.defaultCertificate;
+    if (fallback === undefined) throw new Error('a TLS listener needs a default certificate');
+    return createHttpsServer({
+      cert: fallback.cert,
+      key: fallback.key,
+      keepAliveTimeout: 60_000,
+      SNICallback: (servername, cb) => {
+        try {
+          cb(null, this.#config?.certificates.contextFor(servername));
+        } catch (err) {
+          cb(err as Error);
+        }
+      },
+    });
+  }
+
+  /** Stops accepting, lets requests in flight finish (up to `drainMs`), then closes everything. */
+  async close(drainMs = 10_000): Promise<void> {
+    const closing = this.#servers.map(
+      ({ server }) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const idle = setInterval(() => this.#servers.forEach(({ server }) => server.closeIdleConnections()), 100);
+    const deadline = setTimeout(() => this.#servers.forEach(({ server }) => server.closeAllConnections()), drainMs);
+    await Promise.all(closing);
+    clearInterval(idle);
+    clearTimeout(deadline);
+    this.#config?.dispose(undefined);
+    await this.#pools.close();
+  }
+}

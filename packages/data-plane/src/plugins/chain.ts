@@ -1,0 +1,137 @@
+// Resolving plugin instances into per-route chains at config time, the way Kong picks one config per
+// plugin: the most specific scope wins (consumer+route+service … global), order by priority.
+import type { PluginDefinition } from '@tollgate/plugin-sdk';
+import type { EntityRecord } from '@tollgate/schema';
+import type { PluginRegistry } from './registry.ts';
+
+/** One plugin in a chain: its default config for this route, and overrides per consumer. */
+export interface ChainEntry {
+  readonly name: string;
+  readonly def: PluginDefinition;
+  /** Prepared config when no consumer-specific one applies; undefined = does not run without a consumer match. */
+  readonly config: unknown;
+  /** Consumer id → prepared config (only plugins with consumer-scoped instances have it). */
+  readonly byConsumer: ReadonlyMap<string, unknown> | undefined;
+  /** Protocols the winning instance runs on; checked against the request scheme. */
+  readonly protocols: ReadonlySet<string>;
+}
+
+/** Handlers per phase, in execution order; null when no plugin has that phase, so the proxy skips it. */
+export interface PluginChain {
+  readonly access: readonly ChainEntry[] | null;
+  readonly response: readonly ChainEntry[] | null;
+  readonly log: readonly ChainEntry[] | null;
+  /** Some plugin needs the whole upstream body in the response phase. */
+  readonly bufferResponseBody: boolean;
+  /** Every entry, for plugins that run in several phases. */
+  readonly entries: readonly ChainEntry[];
+}
+
+export const EMPTY_CHAIN: PluginChain = { access: null, response: null, log: null, bufferResponseBody: false, entries: [] };
+
+type Ref = { id: string } | null | undefined;
+const idOf = (ref: unknown): string | undefined => (ref as Ref)?.id ?? undefined;
+
+interface Instance {
+  record: EntityRecord;
+  prepared: unknown;
+}
+
+/** Plugin instances grouped by name and scope, with configs prepared once. */
+export class PluginIndex {
+  readonly #byName = new Map<string, Instance[]>();
+  readonly #registry: PluginRegistry;
+  readonly errors: string[] = [];
+
+  constructor(plugins: readonly EntityRecord[], registry: PluginRegistry, enabledServices: ReadonlySet<string> | undefined) {
+    this.#registry = registry;
+    for (const record of plugins) {
+      if (record['enabled'] === false) continue;
+      const name = record['name'] as string;
+      const def = registry.get(name);
+      if (def === undefined) {
+        this.errors.push(`plugin '${name}' (${record.id}) is not available on this data plane`);
+        continue;
+      }
+      const service = idOf(record['service']);
+      if (service !== undefined && enabledServices !== undefined && !enabledServices.has(service)) continue;
+      let prepared: unknown = record['config'];
+      try {
+        if (def.prepare !== undefined) prepared = def.prepare(record['config'] as Record<string, unknown>);
+      } catch (err) {
+        this.errors.push(`plugin '${name}' (${record.id}): ${(err as Error).message}`);
+        continue;
+      }
+      let list = this.#byName.get(name);
+      if (list === undefined) this.#byName.set(name, (list = []));
+      list.push({ record, prepared });
+    }
+  }
+
+  get names(): IterableIterator<string> {
+    return this.#byName.keys();
+  }
+
+  /** The chain for requests matched to `routeId`/`serviceId` (either may be undefined: global chain). */
+  chainFor(routeId: string | undefined, serviceId: string | undefined): PluginChain {
+    const entries: ChainEntry[] = [];
+    for (const [name, instances] of this.#byName) {
+      const def = this.#registry.get(name)!;
+      let best: Instance | undefined;
+      let bestRank = 99;
+      const byConsumer = new Map<string, { rank: number; inst: Instance }>();
+      for (const inst of instances) {
+        const r = idOf(inst.record['route']);
+        const s = idOf(inst.record['service']);
+        const c = idOf(inst.record['consumer']);
+        if (r !== undefined && r !== routeId) continue;
+        if (s !== undefined && s !== serviceId) continue;
+        const rank = scopeRank(r !== undefined, s !== undefined, c !== undefined);
+        if (c !== undefined) {
+          const current = byConsumer.get(c);
+          if (current === undefined || rank < current.rank) byConsumer.set(c, { rank, inst });
+        } else if (rank < bestRank) {
+          best = inst;
+          bestRank = rank;
+        }
+      }
+      // A consumer-scoped instance only wins over the default when its scope is more specific.
+      for (const [c, v] of byConsumer) if (v.rank > bestRank) byConsumer.delete(c);
+      if (best === undefined && byConsumer.size === 0) continue;
+      const consumerConfigs = byConsumer.size === 0 ? undefined : new Map([...byConsumer].map(([c, v]) => [c, v.inst.prepared]));
+      const protocols = new Set(((best ?? [...byConsumer.values()][0]!.inst).record['protocols'] as string[] | undefined) ?? ['http', 'https', 'grpc', 'grpcs']);
+      entries.push({ name, def, config: best?.prepared, byConsumer: consumerConfigs, protocols });
+    }
+    // Highest priority first; equal priorities by name, reverse alphabetical (Kong's plugins DAO order).
+    entries.sort((a, b) => b.def.schema.priority - a.def.schema.priority || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    const phase = (p: 'access' | 'response' | 'log') => {
+      const list = entries.filter((e) => e.def.handlers[p] !== undefined);
+      return list.length === 0 ? null : list;
+    };
+    return {
+      access: phase('access'),
+      response: phase('response'),
+      log: phase('log'),
+      bufferResponseBody: entries.some((e) => e.def.bufferResponseBody === true && e.def.handlers.response !== undefined),
+      entries,
+    };
+  }
+}
+
+/**
+ * Kong's precedence, most specific first (lower rank wins): consumer+route+service, consumer+route,
+ * consumer+service, route+service, consumer, route, service, global.
+ */
+function scopeRank(route: boolean, service: boolean, consumer: boolean): number {
+  if (consumer) return route && service ? 0 : route ? 1 : service ? 2 : 4;
+  return route && service ? 3 : route ? 5 : service ? 6 : 7;
+}
+
+/** The config an entry runs with for this consumer, or undefined when it does not run. */
+export function configFor(entry: ChainEntry, consumerId: string | undefined): unknown {
+  if (consumerId !== undefined && entry.byConsumer !== undefined) {
+    const specific = entry.byConsumer.get(consumerId);
+    if (specific !== undefined) return specific;
+  }
+  return entry.config;
+}

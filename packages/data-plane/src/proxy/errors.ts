@@ -1,0 +1,35 @@
+// Responses the gateway produces itself, with Kong's stock messages (kong/error_handlers.lua).
+import type { ServerResponse } from 'node:http';
+
+export const MESSAGES = {
+  noRoute: 'no Route matched with those values',
+  noService: 'no Service found with those values',
+  badGateway: 'An invalid response was received from the upstream server',
+  unavailable: 'The upstream server is currently unavailable',
+  noPeer: 'failure to get a peer from the ring-balancer',
+  timeout: 'The upstream server is timing out',
+  unexpected: 'An unexpected error occurred',
+  notReady: 'no configuration loaded yet: this data plane has not received a valid config',
+  tooLarge: 'Payload too large',
+} as const;
+
+/** Writes `{"message", "request_id"}` with the status, unless the response has already started. */
+export function sendError(res: ServerResponse, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `{"message":${JSON.stringify(message)},"request_id":"${requestId}"}`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-kong-request-id': requestId,
+    server: SERVER_TOKEN,
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+export const VERSION = '0.1.0';
+export const SERVER_TOKEN = `tollgate/${VERSION}`;
+export const VIA_TOKEN = `1.1 tollgate/${VERSION}`;

@@ -1,0 +1,161 @@
+// The proxy's request path: route, check the protocol, run plugins, send upstream. The common case
+// (no plugins on the route) goes straight from the router to the upstream call without awaiting anything.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@tollgate/plugin-sdk';
+import type { BalancerInput } from '../balancer/index.ts';
+import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
+import { RequestState } from '../plugins/context.ts';
+import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
+import { upstreamPath, type RouteMatch } from '../router/index.ts';
+import { MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
+import { clientAddress, hostWithoutPort, setForwardedHeaders, stripHopByHop } from './headers.ts';
+import type { PoolRegistry } from './pools.ts';
+import { UpstreamCall, type CallHooks } from './upstream-call.ts';
+
+export interface ProxyDeps {
+  /** The config in force; read once per request, so a swap never affects a request in flight. */
+  config(): RuntimeConfig | undefined;
+  pools: PoolRegistry;
+  log: Logger;
+}
+
+export class ProxyHandler {
+  readonly #deps: ProxyDeps;
+  readonly #idPrefix = randomBytes(6).toString('hex');
+  #counter = 0;
+
+  constructor(deps: ProxyDeps) {
+    this.#deps = deps;
+  }
+
+  nextRequestId(): string {
+    return this.#idPrefix + (this.#counter++).toString(16).padStart(8, '0');
+  }
+
+  /** node:http `request` listener. */
+  handle(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https'): void {
+    const startedAt = performance.now();
+    const requestId = this.nextRequestId();
+    const config = this.#deps.config();
+    if (config === undefined) return sendError(res, 503, MESSAGES.notReady, requestId);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    const hostHeader = req.headers.host ?? '';
+    const socket = req.socket;
+    const port = socket.localPort ?? 0;
+    const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? ((socket as TLSSocket).servername || undefined) : undefined, port });
+    if (match === null) return sendError(res, 404, MESSAGES.noRoute, requestId);
+    const target = config.routes.get(match.route.id)!;
+    if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) return this.#protocolMismatch(res, target, hostHeader, url, requestId);
+
+    const chain = target.chain;
+    if (chain.access === null && chain.response === null && chain.log === null && config.globalChain.entries.length === 0) {
+      if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
+      this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
+      return;
+    }
+    const state = new RequestState({
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: clientAddress(socket.remoteAddress), requestId, startedAt,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
+    });
+    void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state, config);
+  }
+
+  async #withPlugins(
+    req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
+    path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState, config: RuntimeConfig,
+  ): Promise<void> {
+    const chain = target.chain;
+    if (chain.log !== null) {
+      res.once('finish', () => setImmediate(() => void runLogPhase(chain.log!, state)));
+    }
+    try {
+      if (chain.access !== null) await runPhase('access', chain.access, state);
+    } catch (err) {
+      this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId, error: String((err as Error).cause ?? err) });
+      state.responseSource = 'gateway';
+      state.responseStatus = 500;
+      return sendError(res, 500, MESSAGES.unexpected, requestId);
+    }
+    if (res.destroyed) return;
+    if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
+    if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
+    const hooks: CallHooks = {
+      onResponseHeaders: (status, headers) => {
+        state.responseSource = 'upstream';
+        state.responseStatus = status;
+        if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
+        applyResponseHeaders(headers, state.responseHeaders);
+      },
+    };
+    this.#forward(req, res, target, match, scheme, hostHeader, port, state.upstreamPath ?? path, state.upstreamQuery ?? rawQuery, requestId, startedAt, state, hooks, state.upstreamPath !== undefined);
+    void config;
+  }
+
+  /** Response-phase handlers run while the upstream's headers are held; they must not await. */
+  #runResponsePhaseSync(entries: NonNullable<RouteTarget['chain']['response']>, state: RequestState, requestId: string): void {
+    const pending = runPhase('response', entries, state);
+    pending.catch((err: unknown) => this.#deps.log.error(err instanceof Error ? err.message : 'plugin failure', { requestId }));
+  }
+
+  #sendExit(res: ServerResponse, state: RequestState, response: RouteTarget['chain']['response'], requestId: string, startedAt: number): void {
+    const exit = state.exit!;
+    state.responseSource = 'gateway';
+    state.responseStatus = exit.status;
+    if (response !== null) this.#runResponsePhaseSync(response, state, requestId);
+    let body: string | Buffer = '';
+    const headers: OutgoingHttpHeaders = { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) };
+    if (exit.body !== undefined && exit.body !== null) {
+      if (typeof exit.body === 'string' || Buffer.isBuffer(exit.body)) body = exit.body;
+      else {
+        body = JSON.stringify(exit.body);
+        headers['content-type'] = 'application/json; charset=utf-8';
+      }
+    }
+    for (const [k, v] of Object.entries(exit.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    applyResponseHeaders(headers, state.responseHeaders);
+    headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(exit.status, headers);
+    res.end(body);
+  }
+
+  #forward(
+    req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
+    path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState | undefined, hooks?: CallHooks, pathOverridden = false,
+  ): void {
+    const service = target.service!;
+    const route = target.route;
+    const upstream = pathOverridden ? (rawQuery === '' ? path : `${path}?${rawQuery}`) : upstreamPath(route, service.path, match, rawQuery === '' && !(req.url ?? '').includes('?') ? undefined : rawQuery);
+    const headers = req.headers;
+    stripHopByHop(headers);
+    const clientIp = clientAddress(req.socket.remoteAddress);
+    const stripped = route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined;
+    setForwardedHeaders(headers, { clientIp, scheme, host: hostWithoutPort(hostHeader), port, path, prefix: stripped });
+    headers['x-kong-request-id'] = requestId;
+    const preserve = route.preserve_host && hostHeader !== '';
+    if (!preserve) headers.host = service.hostHeader ?? service.defaultHost;
+    const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });
+    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, upstream, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
+  }
+
+  #protocolMismatch(res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {
+    const code = target.route.https_redirect_status_code;
+    if (code === 426) {
+      return sendError(res, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+    }
+    res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, 'x-kong-request-id': requestId, server: SERVER_TOKEN });
+    res.end();
+  }
+}
+
+function applyResponseHeaders(headers: OutgoingHttpHeaders, changes: OutgoingHttpHeaders | undefined): void {
+  if (changes === undefined) return;
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete headers[k];
+    else headers[k] = v;
+  }
+}

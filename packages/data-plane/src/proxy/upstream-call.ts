@@ -1,0 +1,173 @@
+// One proxied request's trip upstream: pick a peer, stream the request, stream the response back,
+// retry safely (connection failures and timeouts, and only when the body can be replayed).
+// The object is its own undici dispatch handler, so a request costs one allocation here.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
+import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
+import { MESSAGES, sendError, VIA_TOKEN } from './errors.ts';
+import { stripHopByHop } from './headers.ts';
+import type { PoolRegistry } from './pools.ts';
+
+/** What the call reports when it is over, for plugins' response and log phases. */
+export interface CallHooks {
+  /** Called with the upstream status and headers before they are written; may change them. */
+  onResponseHeaders?(status: number, headers: OutgoingHttpHeaders): void;
+  onDone?(outcome: { status: number; source: 'upstream' | 'gateway'; upstreamLatencyMs: number }): void;
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+export class UpstreamCall implements Dispatcher.DispatchHandler {
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #service: ServiceTarget;
+  readonly #pools: PoolRegistry;
+  readonly #requestId: string;
+  readonly #startedAt: number;
+  readonly #path: string;
+  readonly #body: Buffer | IncomingMessage | null;
+  readonly #balancerInput: () => BalancerInput;
+  readonly #hooks: CallHooks | undefined;
+  readonly #setHost: boolean;
+  #controller: Dispatcher.DispatchController | undefined;
+  #peer: Peer | undefined;
+  #pick: PickResult | null = null;
+  #tries = 0;
+  #tried: Set<string> | undefined;
+  #tryStartedAt = 0;
+  #upstreamLatency = 0;
+  #status = 0;
+  #done = false;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: RouteTarget,
+    pools: PoolRegistry,
+    requestId: string,
+    startedAt: number,
+    path: string,
+    body: Buffer | null | undefined,
+    balancerInput: () => BalancerInput,
+    hooks?: CallHooks,
+    setHostFromPeer = false,
+  ) {
+    this.#setHost = setHostFromPeer;
+    this.#req = req;
+    this.#res = res;
+    this.#service = target.service!;
+    this.#pools = pools;
+    this.#requestId = requestId;
+    this.#startedAt = startedAt;
+    this.#path = path;
+    this.#balancerInput = balancerInput;
+    this.#hooks = hooks;
+    const method = req.method;
+    const hasBody = body !== undefined && body !== null ? true : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    this.#body = body ?? (hasBody && method !== 'GET' && method !== 'HEAD' ? req : null);
+    res.once('close', () => {
+      if (!this.#done) this.#controller?.abort(new Error('client closed the connection'));
+    });
+  }
+
+  start(): void {
+    const balancer = this.#service.balancer;
+    this.#pick = balancer.pick(this.#balancerInput, this.#tried);
+    if (this.#pick === null) return this.#fail(503, MESSAGES.noPeer);
+    const peer = (this.#peer = this.#pick.peer);
+    this.#tries++;
+    this.#tryStartedAt = performance.now();
+    balancer.started(peer);
+    if (this.#setHost) this.#req.headers.host = peer.port === (this.#service.scheme === 'https' ? 443 : 80) ? peer.hostname : `${peer.hostname}:${peer.port}`;
+    const timeout = this.#service.readTimeout;
+    this.#pools.get(this.#service, peer).dispatch(
+      {
+        path: this.#path,
+        method: this.#req.method as Dispatcher.HttpMethod,
+        headers: this.#req.headers as Record<string, string>,
+        body: this.#body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#res.destroyed) controller.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational: wait for the final response
+    const now = performance.now();
+    this.#upstreamLatency = now - this.#tryStartedAt;
+    this.#status = statusCode;
+    stripHopByHop(headers);
+    const via = headers['via'];
+    headers['via'] = via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`;
+    headers['x-kong-upstream-latency'] = String(Math.round(this.#upstreamLatency));
+    headers['x-kong-proxy-latency'] = String(Math.round(this.#tryStartedAt - this.#startedAt));
+    headers['x-kong-request-id'] = this.#requestId;
+    if (this.#pick?.setCookie !== undefined) {
+      const existing = headers['set-cookie'];
+      headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
+    }
+    this.#hooks?.onResponseHeaders?.(statusCode, headers);
+    const res = this.#res;
+    res.writeHead(statusCode, headers as OutgoingHttpHeaders);
+    res.on('drain', () => controller.resume());
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.#done = true;
+    this.#res.end();
+    const latency = this.#upstreamLatency;
+    this.#service.balancer.finished(this.#peer!, { kind: 'response', status: this.#status }, latency);
+    this.#hooks?.onDone?.({ status: this.#status, source: 'upstream', upstreamLatencyMs: latency });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const code = (err as { code?: string }).code ?? '';
+    const peer = this.#peer;
+    const timedOut = TIMEOUT_ERRORS.has(code);
+    if (peer !== undefined && !this.#res.destroyed) {
+      this.#service.balancer.finished(peer, timedOut ? { kind: 'timeout' } : { kind: 'tcp-error' }, performance.now() - this.#tryStartedAt);
+    }
+    if (this.#res.destroyed || this.#res.headersSent) {
+      this.#done = true;
+      this.#res.destroy();
+      return;
+    }
+    if (this.#canRetry(code)) {
+      (this.#tried ??= new Set()).add(peer!.address);
+      this.start();
+      return;
+    }
+    if (timedOut) this.#fail(504, MESSAGES.timeout);
+    else this.#fail(502, MESSAGES.badGateway);
+  }
+
+  /** Kong retries only connection errors and timeouts, and never resends a body it cannot replay. */
+  #canRetry(code: string): boolean {
+    if (this.#tries > this.#service.retries) return false;
+    if (!CONNECT_ERRORS.has(code) && !TIMEOUT_ERRORS.has(code)) return false;
+    if (this.#body === null || Buffer.isBuffer(this.#body)) return IDEMPOTENT.has(this.#req.method ?? 'GET') || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    // A streamed body is only safe to resend if not a byte of it has been read.
+    return (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') && this.#req.readableFlowing === null;
+  }
+
+  #fail(status: number, message: string): void {
+    this.#done = true;
+    this.#status = status;
+    sendError(this.#res, status, message, this.#requestId);
+    this.#hooks?.onDone?.({ status, source: 'gateway', upstreamLatencyMs: this.#upstreamLatency });
+  }
+}

@@ -1,0 +1,155 @@
+// @tollgate/plugin-sdk: everything a plugin sees. A plugin is a schema (what the control plane validates)
+// plus handlers for the phases it takes part in; the data plane calls them with a per-request context.
+import type { PluginSchema } from '@tollgate/schema';
+
+export type { PluginSchema } from '@tollgate/schema';
+export { definePluginSchema } from '@tollgate/schema';
+
+/**
+ * The phases a plugin can act in, in request order:
+ * - `rewrite`: before routing; global plugins only (no route or service is known yet).
+ * - `access`: after routing, before the upstream call; may answer early with `ctx.response.exit()`.
+ * - `response`: when the upstream's status and headers are known, before they are sent; with
+ *   `bufferResponseBody`, the whole body is available too.
+ * - `log`: after the response has been sent; never delays the client.
+ */
+export type Phase = 'rewrite' | 'access' | 'response' | 'log';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** An entity the request was matched to, as the Admin API shows it. */
+export type EntityView = Readonly<Record<string, unknown>> & { readonly id: string };
+
+export interface RequestView {
+  readonly method: string;
+  /** `http` or `https`, as the client connected. */
+  readonly scheme: string;
+  /** The Host header without the port. */
+  readonly host: string;
+  readonly port: number;
+  /** The path as the client sent it (no query string). */
+  readonly path: string;
+  /** The raw query string, without `?` ('' when none). */
+  readonly rawQuery: string;
+  /** Parsed query (first value per name); built on first use. */
+  query(): URLSearchParams;
+  readonly clientIp: string;
+  /** Request header (lower-case name); several values joined as node:http joins them. */
+  header(name: string): string | undefined;
+  readonly headers: Readonly<Headers>;
+  /** Reads (and keeps, so it is still forwarded) the whole request body. */
+  body(): Promise<Buffer>;
+  /** Declared Content-Length, or undefined for a chunked body. */
+  readonly contentLength: number | undefined;
+}
+
+/** Changes to what is sent upstream. */
+export interface UpstreamRequest {
+  setHeader(name: string, value: string | string[]): void;
+  removeHeader(name: string): void;
+  header(name: string): string | string[] | undefined;
+  /** Replaces the path sent upstream (after strip_path). */
+  setPath(path: string): void;
+  readonly path: string;
+  /** Replaces the query string sent upstream (without `?`). */
+  setQuery(rawQuery: string): void;
+  readonly rawQuery: string;
+  /** Replaces the body sent upstream. */
+  setBody(body: Buffer | string): void;
+}
+
+export interface ResponseApi {
+  /** Ends the request with this response; later access handlers are skipped, log handlers still run. */
+  exit(status: number, body?: unknown, headers?: Headers): void;
+  /** Adds or replaces a header on the response to the client. */
+  setHeader(name: string, value: string | string[]): void;
+  removeHeader(name: string): void;
+  header(name: string): string | string[] | undefined;
+  /** The status that is or will be sent (upstream status in the response phase). */
+  readonly status: number;
+  /** In the response phase with `bufferResponseBody`: the full upstream body, replaceable. */
+  body: Buffer | undefined;
+  /** Where the response came from: the upstream, or the gateway itself (exit, error). */
+  readonly source: 'upstream' | 'gateway' | undefined;
+}
+
+export interface Consumer {
+  readonly id: string;
+  readonly username?: string | null;
+  readonly custom_id?: string | null;
+  readonly [field: string]: unknown;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Read access to the configuration's entities, indexed at config time. */
+export interface EntityLookup {
+  /** Finds one entity by a unique field, e.g. `('keyauth_credentials', 'key', k)`. */
+  find(entity: string, field: string, value: string): EntityView | undefined;
+  /** All entities of a type whose field equals value, e.g. a consumer's acls. */
+  list(entity: string, field: string, value: string): readonly EntityView[];
+  get(entity: string, id: string): EntityView | undefined;
+}
+
+/** What every handler receives. `C` is the plugin's config type. */
+export interface PluginContext<C = Record<string, unknown>> {
+  readonly config: C;
+  readonly phase: Phase;
+  readonly request: RequestView;
+  readonly upstream: UpstreamRequest;
+  readonly response: ResponseApi;
+  readonly route: EntityView | undefined;
+  readonly service: EntityView | undefined;
+  /** The authenticated consumer, if an auth plugin set one. */
+  readonly consumer: Consumer | undefined;
+  readonly credential: EntityView | undefined;
+  /** Sets the consumer (auth plugins); later plugins see consumer-scoped configs for it. */
+  authenticate(consumer: Consumer | undefined, credential?: EntityView): void;
+  /** Per-request storage shared by all plugins. */
+  readonly shared: Map<string, unknown>;
+  readonly entities: EntityLookup;
+  readonly log: Logger;
+  /** The request id sent as X-Kong-Request-Id. */
+  readonly requestId: string;
+  /** Milliseconds since the request arrived. */
+  elapsed(): number;
+}
+
+export type PhaseHandler<C> = (ctx: PluginContext<C>) => void | Promise<void>;
+
+export interface PluginHandlers<C> {
+  rewrite?: PhaseHandler<C>;
+  access?: PhaseHandler<C>;
+  response?: PhaseHandler<C>;
+  log?: PhaseHandler<C>;
+}
+
+/** A plugin with its runtime: the schema, the handlers, and per-instance setup. */
+export interface PluginDefinition<C = any> {
+  readonly schema: PluginSchema;
+  /** Needs the whole upstream response body in the `response` phase (costs buffering). */
+  readonly bufferResponseBody?: boolean;
+  /**
+   * Called once per plugin instance when a config is applied: turn the config into whatever the
+   * handlers need (compiled regexes, parsed sizes). The result is the `config` handlers receive.
+   */
+  prepare?(config: Record<string, unknown>): C;
+  readonly handlers: PluginHandlers<C>;
+}
+
+/**
+ * Declares a plugin.
+ * @example
+ *   export default definePlugin({
+ *     schema: mySchema,
+ *     handlers: { access(ctx) { if (!ctx.request.header('x-ok')) ctx.response.exit(403, { message: 'no' }); } },
+ *   });
+ */
+export function definePlugin<C = Record<string, unknown>>(definition: PluginDefinition<C>): PluginDefinition<C> {
+  return definition;
+}

@@ -1,0 +1,152 @@
+// Requests through a real data plane to real upstream servers: routing, the upstream URI and Host,
+// the headers Kong adds and removes, streaming, and the stock error responses.
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy, type ProxyHarness } from '../support/proxy.ts';
+import { rawRequest, startUpstream, type Upstream } from '../support/upstream.ts';
+
+describe('proxy forwarding', () => {
+  let up: Upstream;
+  let proxy: ProxyHarness;
+  beforeAll(async () => {
+    up = await startUpstream('echo');
+    proxy = await startProxy({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'echo',
+          url: `${up.url}/base`,
+          routes: [
+            { name: 'strip', paths: ['/api'] },
+            { name: 'keep', paths: ['/keep'], strip_path: false, preserve_host: true },
+            { name: 'by-host', hosts: ['shop.example.com'] },
+            { name: 'https-only', paths: ['/secure'], protocols: ['https'] },
+            { name: 'redirect', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 301 },
+          ],
+        },
+        { name: 'slow', url: `${up.url}/slow`, read_timeout: 300, retries: 0, routes: [{ paths: ['/slow'] }] },
+        { name: 'dead', url: 'http://127.0.0.1:1', retries: 0, routes: [{ paths: ['/dead'] }] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await up.close();
+  });
+
+  it('strips the matched prefix onto the service path and sets Kong’s forwarding headers', async () => {
+    const res = await rawRequest(`${proxy.url}/api/orders?x=1`, { headers: { 'x-forwarded-for': '10.9.9.9', connection: 'keep-alive, x-hop', 'x-hop': 'drop-me' } });
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
+    expect(body.url).toBe('/base/orders?x=1');
+    expect(body.headers).toMatchObject({
+      host: `127.0.0.1:${up.port}`,
+      'x-forwarded-for': '10.9.9.9, 127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': '127.0.0.1',
+      'x-forwarded-path': '/api/orders',
+      'x-forwarded-prefix': '/api',
+      'x-real-ip': '127.0.0.1',
+      via: '1.1 tollgate/0.1.0',
+    });
+    expect(body.headers['x-hop']).toBeUndefined();
+    expect(body.headers['x-kong-request-id']).toMatch(/^[0-9a-f]+$/);
+    expect(res.headers['via']).toBe('1.1 tollgate/0.1.0');
+    expect(Number(res.headers['x-kong-upstream-latency'])).toBeGreaterThanOrEqual(0);
+    expect(Number(res.headers['x-kong-proxy-latency'])).toBeGreaterThanOrEqual(0);
+    expect(res.headers['x-kong-request-id']).toBe(body.headers['x-kong-request-id']);
+    expect(res.headers['x-upstream']).toBe('echo');
+    // The upstream's own keep-alive settings are hop-by-hop: never passed on.
+    expect(res.headers['keep-alive']).not.toBe('timeout=5');
+  });
+
+  it('keeps the path and the client’s Host when the route says so', async () => {
+    const body = JSON.parse((await rawRequest(`${proxy.url}/keep/a`, { headers: { host: 'client.example.com:9999' } })).body) as { url: string; headers: Record<string, string> };
+    expect(body.url).toBe('/base/keep/a');
+    expect(body.headers.host).toBe('client.example.com:9999');
+  });
+
+  it('routes by host', async () => {
+    const res = await rawRequest(`${proxy.url}/anything`, { headers: { host: 'shop.example.com' } });
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.body) as { url: string }).url).toBe('/base/anything');
+  });
+
+  it('answers 404 in JSON when no route matches', async () => {
+    const res = await fetch(`${proxy.url}/nowhere`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { message: string; request_id: string };
+    expect(body.message).toBe('no Route matched with those values');
+    expect(body.request_id).toBe(res.headers.get('x-kong-request-id'));
+  });
+
+  it('answers 426 or redirects on an https-only route reached over http', async () => {
+    const res = await fetch(`${proxy.url}/secure`);
+    expect(res.status).toBe(426);
+    expect(((await res.json()) as { message: string }).message).toBe('Please use HTTPS protocol');
+    const moved = await rawRequest(`${proxy.url}/moved/x?y=1`, { headers: { host: 'api.example.com' } });
+    expect(moved.status).toBe(301);
+    expect(moved.headers['location']).toBe('https://api.example.com/moved/x?y=1');
+  });
+
+  it('answers 504 when the upstream is too slow and 502 when it refuses connections', async () => {
+    up.handle((req, res) => {
+      if (req.url!.startsWith('/slow')) setTimeout(() => res.end('late'), 2000);
+      else res.end('{}');
+    });
+    const slow = await fetch(`${proxy.url}/slow`);
+    expect(slow.status).toBe(504);
+    expect(((await slow.json()) as { message: string }).message).toBe('The upstream server is timing out');
+    const dead = await fetch(`${proxy.url}/dead`);
+    expect(dead.status).toBe(502);
+    expect(((await dead.json()) as { message: string }).message).toBe('An invalid response was received from the upstream server');
+    up.handle((req, res, body) => res.end(JSON.stringify({ url: req.url, headers: req.headers, body })));
+  });
+
+  it('streams request and response bodies', async () => {
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    up.handle((_req, res, body) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // Chunked response, written in pieces.
+      for (let i = 0; i < 4; i++) res.write(body.slice(0, 1024 * 1024));
+      res.end();
+    });
+    const res = await fetch(`${proxy.url}/api/upload`, { method: 'POST', body: big });
+    expect(res.status).toBe(200);
+    expect((await res.text()).length).toBe(4 * 1024 * 1024);
+    expect(up.seen.at(-1)!.body.length).toBe(big.length);
+    up.handle((req, res, body) => res.end(JSON.stringify({ url: req.url, headers: req.headers, body })));
+  });
+
+  it('aborts the upstream request when the client goes away', async () => {
+    let upstreamClosed = false;
+    up.handle((req, res) => {
+      res.writeHead(200);
+      res.write('start');
+      req.socket.once('close', () => (upstreamClosed = true));
+    });
+    await new Promise<void>((resolve) => {
+      const req = request(`${proxy.url}/api/hang`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    const deadline = Date.now() + 3000;
+    while (!upstreamClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(upstreamClosed).toBe(true);
+    up.handle((req, res, body) => res.end(JSON.stringify({ url: req.url, headers: req.headers, body })));
+  });
+});
+
+describe('a data plane without config', () => {
+  it('answers 503 with a clear message until it has one', async () => {
+    const proxy = await startProxy();
+    const res = await fetch(`${proxy.url}/x`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { message: string }).message).toMatch(/no configuration loaded yet/);
+    await proxy.close();
+  });
+});

@@ -1,0 +1,160 @@
+// The plugin runner through the proxy: Kong's scope precedence, priority order, short-circuits,
+// failures contained to one request, log after the response, and bundled plugins end to end.
+import { Type } from '@sinclair/typebox';
+import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy, type ProxyHarness } from '../support/proxy.ts';
+import { startUpstream, type Upstream } from '../support/upstream.ts';
+
+const logged: string[] = [];
+
+const tag = definePlugin<{ value: string }>({
+  schema: definePluginSchema({ name: 'test-tag', version: '1.0.0', priority: 500, config: Type.Object({ value: Type.String() }, { additionalProperties: false }) }),
+  handlers: {
+    access(ctx) {
+      const order = (ctx.shared.get('order') as string[] | undefined) ?? [];
+      ctx.shared.set('order', [...order, 'tag']);
+    },
+    response(ctx) {
+      ctx.response.setHeader('x-tag', ctx.config.value);
+      ctx.response.setHeader('x-order', ((ctx.shared.get('order') as string[]) ?? []).join(','));
+    },
+  },
+});
+
+const fakeAuth = definePlugin({
+  schema: definePluginSchema({ name: 'test-auth', version: '1.0.0', priority: 1500, config: Type.Object({}, { additionalProperties: false }) }),
+  handlers: {
+    access(ctx) {
+      ctx.shared.set('order', ['auth']);
+      const user = ctx.request.header('x-user');
+      if (user === undefined) return;
+      const consumer = ctx.entities.find('consumers', 'username', user);
+      if (consumer === undefined) return ctx.response.exit(401, { message: 'Unauthorized' });
+      ctx.authenticate(consumer as never);
+    },
+  },
+});
+
+const boom = definePlugin({
+  schema: definePluginSchema({ name: 'test-boom', version: '1.0.0', priority: 900, config: Type.Object({}, { additionalProperties: false }) }),
+  handlers: {
+    access(ctx) {
+      if (ctx.request.header('x-boom') !== undefined) throw new Error('kaboom');
+    },
+  },
+});
+
+const slowLog = definePlugin({
+  schema: definePluginSchema({ name: 'test-log', version: '1.0.0', priority: 5, config: Type.Object({}, { additionalProperties: false }) }),
+  handlers: {
+    async log(ctx) {
+      await new Promise((r) => setTimeout(r, 300));
+      logged.push(`${ctx.request.path} ${ctx.response.status}`);
+    },
+  },
+});
+
+const testPlugins: PluginDefinition[] = [tag, fakeAuth, boom, slowLog];
+
+describe('plugin runner', () => {
+  let up: Upstream;
+  let proxy: ProxyHarness;
+  beforeAll(async () => {
+    up = await startUpstream();
+    proxy = await startProxy(
+      {
+        _format_version: '3.0',
+        consumers: [{ username: 'alice' }, { username: 'bob' }],
+        services: [
+          {
+            name: 'svc-a',
+            url: up.url,
+            routes: [
+              { name: 'route-with-own', paths: ['/r1'], plugins: [{ name: 'test-tag', config: { value: 'route' } }] },
+              { name: 'route-plain', paths: ['/r2'] },
+            ],
+            plugins: [{ name: 'test-tag', config: { value: 'service' } }],
+          },
+          { name: 'svc-b', url: up.url, routes: [{ name: 'other', paths: ['/r3'] }, { name: 'limited', paths: ['/small'], plugins: [{ name: 'request-size-limiting', config: { allowed_payload_size: 10, size_unit: 'bytes' } }] }] },
+        ],
+        plugins: [
+          { name: 'test-tag', config: { value: 'global' } },
+          { name: 'test-tag', consumer: 'alice', config: { value: 'alice' } },
+          { name: 'test-auth' },
+          { name: 'test-boom' },
+          { name: 'test-log' },
+          { name: 'correlation-id', config: { echo_downstream: true } },
+        ],
+      },
+      { plugins: testPlugins },
+    );
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await up.close();
+  });
+
+  it('picks the most specific config: route over service over global', async () => {
+    expect((await fetch(`${proxy.url}/r1`)).headers.get('x-tag')).toBe('route');
+    expect((await fetch(`${proxy.url}/r2`)).headers.get('x-tag')).toBe('service');
+    expect((await fetch(`${proxy.url}/r3`)).headers.get('x-tag')).toBe('global');
+  });
+
+  it('resolves consumer-scoped configs after authentication, as Kong ranks them', async () => {
+    // Consumer-only ranks above route-only, service-only and global configs (below route+service).
+    expect((await fetch(`${proxy.url}/r3`, { headers: { 'x-user': 'alice' } })).headers.get('x-tag')).toBe('alice');
+    expect((await fetch(`${proxy.url}/r2`, { headers: { 'x-user': 'alice' } })).headers.get('x-tag')).toBe('alice');
+    expect((await fetch(`${proxy.url}/r1`, { headers: { 'x-user': 'alice' } })).headers.get('x-tag')).toBe('alice');
+    expect((await fetch(`${proxy.url}/r3`, { headers: { 'x-user': 'bob' } })).headers.get('x-tag')).toBe('global');
+  });
+
+  it('runs plugins in priority order, highest first', async () => {
+    expect((await fetch(`${proxy.url}/r3`)).headers.get('x-order')).toBe('auth,tag');
+  });
+
+  it('lets a plugin answer early; later access handlers are skipped', async () => {
+    const res = await fetch(`${proxy.url}/r3`, { headers: { 'x-user': 'mallory' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ message: 'Unauthorized' });
+    expect(res.headers.get('x-kong-request-id')).toBeTruthy();
+  });
+
+  it('turns a throwing plugin into a 500 for that request only', async () => {
+    const before = up.seen.length;
+    const res = await fetch(`${proxy.url}/r3`, { headers: { 'x-boom': '1' } });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { message: string }).message).toBe('An unexpected error occurred');
+    expect(up.seen.length).toBe(before);
+    expect(proxy.logs.some((l) => l.includes("plugin 'test-boom' failed in access"))).toBe(true);
+    expect((await fetch(`${proxy.url}/r3`)).status).toBe(200);
+  });
+
+  it('runs log handlers after the response has been sent, also after a short-circuit', async () => {
+    const started = Date.now();
+    const res = await fetch(`${proxy.url}/r3/log-me`, { headers: { 'x-user': 'mallory' } });
+    await res.text();
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(logged).not.toContain('/r3/log-me 401');
+    const deadline = Date.now() + 3000;
+    while (!logged.includes('/r3/log-me 401') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(logged).toContain('/r3/log-me 401');
+  });
+
+  it('correlation-id: generates an id, sends it upstream and echoes it', async () => {
+    const res = await fetch(`${proxy.url}/r3`);
+    const id = res.headers.get('kong-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}#\d+$/);
+    expect(((await res.json()) as { headers: Record<string, string> }).headers['kong-request-id']).toBe(id);
+    const kept = await fetch(`${proxy.url}/r3`, { headers: { 'kong-request-id': 'mine' } });
+    expect(kept.headers.get('kong-request-id')).toBe('mine');
+  });
+
+  it('request-size-limiting: 413 over the limit, through under it', async () => {
+    const big = await fetch(`${proxy.url}/small`, { method: 'POST', body: 'x'.repeat(11) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ message: 'Request size limit exceeded' });
+    const ok = await fetch(`${proxy.url}/small`, { method: 'POST', body: 'x'.repeat(10) });
+    expect(ok.status).toBe(200);
+  });
+});

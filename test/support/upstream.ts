@@ -1,0 +1,76 @@
+// Real upstream servers on 127.0.0.1 for proxy tests: an echo server that reports what it received,
+// and helpers to make one slow, failing or silent.
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export interface Upstream {
+  port: number;
+  url: string;
+  server: Server;
+  seen: SeenRequest[];
+  /** Replaces the handler (default: echo as JSON). */
+  handle(fn: (req: IncomingMessage, res: ServerResponse, body: string) => void): void;
+  close(): Promise<void>;
+}
+
+/** Echoes `{method, url, headers, body, server: name}` as JSON. */
+export async function startUpstream(name = 'upstream', port = 0): Promise<Upstream> {
+  const seen: SeenRequest[] = [];
+  let custom: ((req: IncomingMessage, res: ServerResponse, body: string) => void) | undefined;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (custom !== undefined) return custom(req, res, body);
+      const payload = JSON.stringify({ server: name, method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'keep-alive': 'timeout=5' });
+      res.end(payload);
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    server,
+    seen,
+    handle: (fn) => {
+      custom = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface RawReply {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A request through node:http, for headers fetch() will not send (Host, Connection). */
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
