@@ -69,14 +69,17 @@ async function startWithStore(options: Options, role: Role, workers: number, log
     node: { version: VERSION, nodeId: nodeId(options), role: role as 'traditional' | 'control_plane', configuration: { role, admin_listen: options.admin_listen, proxy_listen: options.proxy_listen, database: opened.db.kind, prefix: options.prefix } },
     adminToken: options.admin_token,
   });
+  // The proxy comes up (with the store's config applied) before the Admin API answers, so a
+  // client that waits for the Admin API finds the whole node ready.
+  if (role === 'traditional') {
+    const group = await proxies(options, workers, log);
+    stops.push(() => group.close());
+    const unwatch = await watchStore(opened.db, opened.store, (s) => group.publish(s), log);
+    stops.push(unwatch);
+  }
   const address = await admin.listen(listen.port, listen.host);
   stops.push(() => admin.close());
   console.log(`tollgate ${VERSION} (${role}) — Admin API on http://${address.address}:${address.port}, store: ${opened.db.kind} at ${opened.location}`);
-  if (role !== 'traditional') return;
-  const group = await proxies(options, workers, log);
-  stops.push(() => group.close());
-  const unwatch = await watchStore(opened.db, opened.store, (s) => group.publish(s), log);
-  stops.push(unwatch);
 }
 
 async function startDataPlane(options: Options, workers: number, log: ReturnType<typeof consoleLogger>, stops: Array<() => Promise<void>>): Promise<void> {

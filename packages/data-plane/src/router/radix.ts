@@ -70,13 +70,3 @@ export function collectPrefixes<T>(root: RadixNode<T>, path: string, out: RadixN
   }
   return n;
 }
-
-/** Visits every node that holds items (for sorting them once after building). */
-export function forEachNode<T>(root: RadixNode<T>, visit: (node: RadixNode<T>) => void): void {
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop() as RadixNode<T>;
-    if (node.items !== null) visit(node);
-    if (node.children !== null) for (const child of node.children.values()) stack.push(child);
-  }
-}

@@ -9,7 +9,7 @@ import type { RouterBuildError } from './errors.ts';
 import { normalizeSni, requestHost, type HostPattern } from './hosts.ts';
 import { normalizePath } from './normalise.ts';
 import { capturesOf, commonLiteralPrefix, execRegexGroup } from './paths.ts';
-import { collectPrefixes, createRoot, forEachNode, insert, type RadixNode } from './radix.ts';
+import { collectPrefixes, createRoot, insert, type RadixNode } from './radix.ts';
 import type { MatchInput, RouteEntity, RouteMatch, Router } from './types.ts';
 
 interface Bucket<R extends RouteEntity> {
@@ -23,8 +23,6 @@ interface Bucket<R extends RouteEntity> {
 function newBucket<R extends RouteEntity>(hostKnown: boolean): Bucket<R> {
   return { trie: createRoot(), noPath: [], hostKnown, minRank: Number.POSITIVE_INFINITY };
 }
-
-const byRank = <R extends RouteEntity>(a: Variant<R>, b: Variant<R>): number => a.rank - b.rank;
 
 export class IndexedRouter<R extends RouteEntity> implements Router<R> {
   readonly size: number;
@@ -51,6 +49,7 @@ export class IndexedRouter<R extends RouteEntity> implements Router<R> {
   constructor(compiled: CompiledRoutes<R>) {
     this.size = compiled.size;
     this.errors = compiled.errors;
+    // Variants arrive in rank order, so every list below is built already sorted by rank.
     for (const v of compiled.variants) {
       for (const bucket of this.#bucketsFor(v)) {
         bucket.minRank = Math.min(bucket.minRank, v.rank);
@@ -58,10 +57,6 @@ export class IndexedRouter<R extends RouteEntity> implements Router<R> {
         else if (v.regexes !== null) insert(bucket.trie, commonLiteralPrefix(v.regexes), v);
         else bucket.noPath.push(v);
       }
-    }
-    for (const bucket of this.#allBuckets()) {
-      forEachNode(bucket.trie, (node) => node.items?.sort(byRank));
-      bucket.noPath.sort(byRank);
     }
   }
 
@@ -82,14 +77,6 @@ export class IndexedRouter<R extends RouteEntity> implements Router<R> {
       else buckets.add(this.#scan);
     }
     return buckets;
-  }
-
-  *#allBuckets(): Iterable<Bucket<R>> {
-    yield* this.#exact.values();
-    yield* this.#suffix.values();
-    yield* this.#prefix.values();
-    yield this.#scan;
-    yield this.#hostless;
   }
 
   match(input: MatchInput): RouteMatch<R> | null {

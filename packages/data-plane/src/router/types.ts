@@ -53,7 +53,10 @@ export interface RouteMatch<R extends RouteEntity = RouteEntity> {
   matchedPath: string;
   /** The normalised request path the match was made on. */
   normalizedPath: string;
-  /** Named and numbered regex captures from a `~` path (Kong exposes them to plugins). */
+  /**
+   * Kong's `uri_captures` from a `~` path: `0` is the whole match, then numbered and named groups.
+   * Null when the path was not a regex or the regex has no groups.
+   */
   captures: Record<string, string> | null;
 }
 

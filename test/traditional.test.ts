@@ -1,0 +1,106 @@
+// `npm start` as a user runs it: one node with the Admin API and the proxy on the embedded store.
+// A change through the Admin API is live on the proxy port within a second, with one worker or several.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startNode, type RunningNode } from './support/cli.ts';
+import { startUpstream, type Upstream } from './support/upstream.ts';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'tollgate-node-'));
+  dirs.push(d);
+  return d;
+};
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<{ value: T; elapsed: number }> {
+  const started = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() - started > ms) return { value, elapsed: Date.now() - started };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
+  let node: RunningNode;
+  let up: Upstream;
+  let admin: string;
+  let proxy: string;
+  let proxyTls: number;
+  beforeAll(async () => {
+    up = await startUpstream('backend');
+    const [a, p, s] = [await freePort(), await freePort(), await freePort()];
+    admin = `http://127.0.0.1:${a}`;
+    proxy = `http://127.0.0.1:${p}`;
+    proxyTls = s;
+    node = await startNode(
+      ['--prefix', tempDir(), '--admin-listen', `127.0.0.1:${a}`, '--proxy-listen', `127.0.0.1:${p}, 127.0.0.1:${s} ssl`, '--workers', String(workers)],
+      `${admin}/status`,
+    );
+  });
+  afterAll(async () => {
+    expect(await node?.stop()).toBe(0);
+    await up?.close();
+  });
+
+  const post = (path: string, body: unknown) => fetch(admin + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('serves a route created through the Admin API within a second', async () => {
+    expect((await fetch(`${proxy}/shop/items`)).status).toBe(404);
+    expect((await post('/services', { name: 'shop', url: `${up.url}/v1` })).status).toBe(201);
+    expect((await post('/services/shop/routes', { name: 'shop', paths: ['/shop'] })).status).toBe(201);
+    const { value, elapsed } = await eventually(() => fetch(`${proxy}/shop/items`), (r) => r.status === 200, 3000);
+    expect(value.status).toBe(200);
+    expect(elapsed).toBeLessThan(1000);
+    expect(((await value.json()) as { url: string }).url).toBe('/v1/items');
+  });
+
+  it('applies updates and deletions without a restart', async () => {
+    expect((await fetch(`${admin}/routes/shop`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: ['/store'] }) })).status).toBe(200);
+    const moved = await eventually(() => fetch(`${proxy}/store/x`), (r) => r.status === 200, 3000);
+    expect(moved.value.status).toBe(200);
+    expect((await fetch(`${proxy}/shop/x`)).status).toBe(404);
+    expect((await fetch(`${admin}/routes/shop`, { method: 'DELETE' })).status).toBe(204);
+    const gone = await eventually(() => fetch(`${proxy}/store/x`), (r) => r.status === 404, 3000);
+    expect(gone.value.status).toBe(404);
+  });
+
+  it('terminates TLS on the ssl listener with its default certificate', async () => {
+    await post('/services/shop/routes', { name: 'tls-route', paths: ['/tls'] });
+    await eventually(() => fetch(`${proxy}/tls`), (r) => r.status === 200, 3000);
+    const { request } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: proxyTls, path: '/tls', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+  });
+});
+
+describe('DB-less data plane', () => {
+  it('serves a declarative file and reports readiness on its status API', async () => {
+    const up = await startUpstream('dbless');
+    const dir = tempDir();
+    const file = join(dir, 'kong.yml');
+    writeFileSync(file, `_format_version: "3.0"\nservices:\n  - name: s\n    url: ${up.url}\n    routes:\n      - paths: [/dbless]\n`);
+    const [p, st] = [await freePort(), await freePort()];
+    const node = await startNode(
+      ['--role', 'data_plane', '--declarative-config', file, '--prefix', dir, '--proxy-listen', `127.0.0.1:${p}`, '--status-listen', `127.0.0.1:${st}`, '--workers', '2'],
+      `http://127.0.0.1:${st}/status/ready`,
+    );
+    const res = await fetch(`http://127.0.0.1:${p}/dbless/x`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { url: string }).url).toBe('/x');
+    const status = (await (await fetch(`http://127.0.0.1:${st}/status`)).json()) as { workers: number };
+    expect(status.workers).toBe(2);
+    expect(await node.stop()).toBe(0);
+    await up.close();
+  });
+});
