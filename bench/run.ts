@@ -5,7 +5,11 @@ import { join } from 'node:path';
 
 const BENCHES: Record<string, string[]> = {
   'admin-import': [join(import.meta.dirname, 'admin-import.ts')],
+  router: [join(import.meta.dirname, 'router.ts')],
+  'dp-memory': ['--expose-gc', join(import.meta.dirname, 'dp-memory.ts')],
 };
+// The proxy against nginx, haproxy and the Node peers needs wrk/nginx/haproxy and ~8 minutes:
+//   GATEWAY_CMD="bash $PWD/bench/gateway.sh" GATEWAY_NAME=tollgate bash ../shared/bench/peers.sh
 
 const only = process.argv[2];
 for (const [name, args] of Object.entries(BENCHES)) {
