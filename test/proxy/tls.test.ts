@@ -96,6 +96,14 @@ describe('TLS termination', () => {
     expect((await peerCertificate(proxy.httpsPort, undefined)).subject.CN).toBe('default.tollgate.test');
   });
 
+  // Kong (kong/runloop/certificate.lua `produce_wild_snis`) looks a name up as itself, then with only its
+  // first label replaced by `*` ("y.x.b.tollgate.test" → "*.x.b.tollgate.test"), so a wildcard SNI covers
+  // exactly one label, as in certificate name matching (RFC 6125 §6.4.3). CertificateIndex.contextFor
+  // (packages/data-plane/src/config/certificates.ts) matches any name ending in ".b.tollgate.test".
+  it.fails('serves the default certificate for a name two labels under a wildcard SNI', async () => {
+    expect((await peerCertificate(proxy.httpsPort, 'y.x.b.tollgate.test')).subject.CN).toBe('default.tollgate.test');
+  });
+
   it('proxies requests over TLS and tells the upstream the scheme was https', async () => {
     const res = await tlsRequest(proxy.httpsPort, '/any/thing', 'x.b.tollgate.test');
     expect(res.status).toBe(200);

@@ -79,11 +79,11 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
  * Polls `check` until it returns a truthy value and returns it; throws after `timeoutMs`.
  * For proxy tests that wait for a condition (a health flip, a close) instead of sleeping.
  */
-export async function waitFor<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; everyMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; everyMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs ?? 5000} ms waiting for ${options.what ?? 'a condition'}`);
     await new Promise((r) => setTimeout(r, options.everyMs ?? 20));
   }
