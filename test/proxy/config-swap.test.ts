@@ -129,7 +129,7 @@ describe('config swaps', () => {
     expect((await rawRequest(`${proxy.url}/load/1`)).status).toBe(200);
   });
 
-  it('applies a config naming a plugin the data plane lacks without that plugin, with a warning', async () => {
+  it('fails closed on a route whose plugin the data plane lacks, with a warning, and serves the rest', async () => {
     const limited = {
       _format_version: '3.0',
       services: [
@@ -153,12 +153,15 @@ describe('config swaps', () => {
     const result = proxy.dp.apply({ ...snapshot, entities: { ...snapshot.entities, plugins } });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.warnings).toEqual([`plugin 'request-size-limiting-ee' (${plugins[0]!.id}) is not available on this data plane`]);
-    expect(proxy.logs).toContain(`warn plugin 'request-size-limiting-ee' (${plugins[0]!.id}) is not available on this data plane`);
+    const warning = `plugin 'request-size-limiting-ee' (${plugins[0]!.id}) is not available on this data plane; the routes it applies to answer 500 until it is`;
+    expect(result.warnings).toEqual([warning]);
+    expect(proxy.logs).toContain(`warn ${warning}`);
     expect(proxy.dp.config?.version).toBe(3001);
-    // What the current code does: the route stays and is served without the missing plugin.
+    // The missing plugin may be an authentication plugin: its route must not be served without it.
     // (Kong's control plane sends no config at all to a data plane missing a configured plugin.)
-    expect((await post('/limited')).status).toBe(200);
+    const blocked = await post('/limited');
+    expect(blocked.status).toBe(500);
+    expect(JSON.parse(blocked.body).message).toBe('An unexpected error occurred');
     expect((await rawRequest(`${proxy.url}/load`)).status).toBe(200);
   });
 

@@ -188,7 +188,7 @@ describe('WebSocket proxying', () => {
   // Kong answers a WebSocket request no route matches like any other request (kong.response.error):
   // body {"message","request_id"} and an X-Kong-Request-Id header. proxy/websocket.ts `reject()` writes
   // only {"message"} and no request id.
-  it.fails('gives the 404 to an upgrade a request_id and X-Kong-Request-Id, like any 404', async () => {
+  it('gives the 404 to an upgrade a request_id and X-Kong-Request-Id, like any 404', async () => {
     const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/nowhere`);
     const body = JSON.parse(reply.body) as { message: string; request_id?: string };
     expect(body.request_id).toMatch(/^[0-9a-f]+$/);
@@ -264,7 +264,7 @@ describe('WebSocket upgrades and the rest of the request path', () => {
   // proxy/websocket.ts `proxyUpgrade` goes from the router straight to the upstream: the route's plugin
   // chain (rewrite/access) never runs for an upgrade, so an access plugin that answers 403 to plain HTTP
   // lets the same request through once it carries `Upgrade: websocket`.
-  it.fails('runs the route’s access plugins on the upgrade request', async () => {
+  it('runs the route’s access plugins on the upgrade request', async () => {
     const before = upgrades.length;
     const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/gated`);
     expect(reply.status).toBe(403);
@@ -273,7 +273,7 @@ describe('WebSocket upgrades and the rest of the request path', () => {
 
   // proxy/websocket.ts does not check the route's protocols (handler.ts does, via acceptsHttp /
   // #protocolMismatch): a route limited to https is served over plain ws:// on the http port.
-  it.fails('refuses a plain ws:// upgrade on an https-only route with 426', async () => {
+  it('refuses a plain ws:// upgrade on an https-only route with 426', async () => {
     const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/tls-only`);
     expect(reply.status).toBe(426);
   });
@@ -281,7 +281,7 @@ describe('WebSocket upgrades and the rest of the request path', () => {
   // For a service backed by an upstream entity (no host_header), Kong sends the picked target's
   // host:port as Host, and so does the HTTP path (UpstreamCall `setHostFromPeer`). proxy/websocket.ts
   // sets `service.hostHeader ?? service.defaultHost`, i.e. the upstream's name.
-  it.fails('sends the picked target as Host when the service points at an upstream entity', async () => {
+  it('sends the picked target as Host when the service points at an upstream entity', async () => {
     const ws = await open(`${proxy.url.replace('http://', 'ws://')}/pooled`);
     ws.close();
     expect(upgrades.at(-1)!.headers['host']).toBe(`127.0.0.1:${upstreamPort}`);

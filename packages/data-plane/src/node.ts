@@ -10,7 +10,6 @@ import type { ConfigSnapshot } from './config/snapshot.ts';
 import type { PluginRegistry } from './plugins/registry.ts';
 import { ProxyHandler } from './proxy/handler.ts';
 import { PoolRegistry } from './proxy/pools.ts';
-import { proxyUpgrade } from './proxy/websocket.ts';
 import type { PemPair } from './tls/self-signed.ts';
 
 export interface ListenAddress {
@@ -75,7 +74,7 @@ export class DataPlane {
       const server = address.tls ? this.#httpsServer() : createHttpServer({ keepAliveTimeout: 60_000 });
       const scheme = address.tls ? 'https' : 'http';
       server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#handler.handle(req, res, scheme));
-      server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => proxyUpgrade(this.#config, this.#pools, req, socket, head, scheme));
+      server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => this.#handler.upgrade(req, socket, head, scheme));
       server.on('clientError', (_err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         else socket.destroy();

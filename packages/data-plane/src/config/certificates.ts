@@ -1,40 +1,41 @@
-// Certificates by server name for TLS termination: exact names first, then the longest wildcard.
+// Certificates by server name for TLS termination: the exact name first, then one-label wildcards.
 // Secure contexts are built on first use (creating one costs about a millisecond), then cached.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { EntityRecord } from '@tollgate/schema';
 
 export class CertificateIndex {
-  readonly #exact = new Map<string, EntityRecord>();
-  /** `*.example.com` stored as suffix `.example.com`; `example.*` as prefix `example.`. */
-  readonly #suffix: Array<[string, EntityRecord]> = [];
-  readonly #prefix: Array<[string, EntityRecord]> = [];
+  /** Exact names, `*.example.com` and `example.*` all in one map: a wildcard covers exactly one label. */
+  readonly #byName = new Map<string, EntityRecord>();
   readonly #contexts = new Map<string, SecureContext>();
 
   constructor(certificates: readonly EntityRecord[], snis: readonly EntityRecord[]) {
     const byId = new Map(certificates.map((c) => [c.id, c]));
     for (const sni of snis) {
       const cert = byId.get((sni['certificate'] as { id: string }).id);
-      if (cert === undefined) continue;
-      const name = (sni['name'] as string).toLowerCase();
-      if (name.startsWith('*.')) this.#suffix.push([name.slice(1), cert]);
-      else if (name.endsWith('.*')) this.#prefix.push([name.slice(0, -1), cert]);
-      else this.#exact.set(name, cert);
+      if (cert !== undefined) this.#byName.set((sni['name'] as string).toLowerCase(), cert);
     }
-    // Longest wildcard first, so the most specific one wins.
-    this.#suffix.sort((a, b) => b[0].length - a[0].length);
-    this.#prefix.sort((a, b) => b[0].length - a[0].length);
   }
 
   get size(): number {
-    return this.#exact.size + this.#suffix.length + this.#prefix.length;
+    return this.#byName.size;
   }
 
-  /** The secure context for `servername`, or undefined (the listener's default certificate is used). */
+  /**
+   * The secure context for `servername`, or undefined (the listener's default certificate is used).
+   * Like Kong (and RFC 6125), `*.b.example` matches `a.b.example` but not `x.a.b.example`: the exact
+   * name first, then the first label replaced by `*`, then the last label replaced by `*`.
+   */
   contextFor(servername: string): SecureContext | undefined {
     const name = servername.toLowerCase().replace(/\.$/, '');
-    let cert = this.#exact.get(name);
-    if (cert === undefined) for (const [suffix, c] of this.#suffix) if (name.endsWith(suffix) && name.length > suffix.length) { cert = c; break; }
-    if (cert === undefined) for (const [prefix, c] of this.#prefix) if (name.startsWith(prefix) && name.length > prefix.length) { cert = c; break; }
+    let cert = this.#byName.get(name);
+    if (cert === undefined) {
+      const firstDot = name.indexOf('.');
+      if (firstDot > 0) cert = this.#byName.get(`*${name.slice(firstDot)}`);
+    }
+    if (cert === undefined) {
+      const lastDot = name.lastIndexOf('.');
+      if (lastDot > 0) cert = this.#byName.get(`${name.slice(0, lastDot)}.*`);
+    }
     if (cert === undefined) return undefined;
     let ctx = this.#contexts.get(cert.id);
     if (ctx === undefined) {

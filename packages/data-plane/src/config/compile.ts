@@ -34,6 +34,8 @@ export interface RouteTarget {
   readonly route: RouteEntity;
   readonly service: ServiceTarget | undefined;
   readonly chain: PluginChain;
+  /** Set when a plugin configured for this route is missing on this data plane: the route answers 500. */
+  readonly blocked: string | undefined;
   /** http / https (ws and wss count as http and https) the route accepts. */
   readonly acceptsHttp: boolean;
   readonly acceptsHttps: boolean;
@@ -152,6 +154,7 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
       route: r,
       service: serviceId === undefined ? undefined : services.get(serviceId),
       chain: plugins.chainFor(r.id, serviceId),
+      blocked: plugins.missingFor(r.id, serviceId),
       acceptsHttp: protocols.includes('http') || protocols.includes('ws') || protocols.includes('grpc'),
       acceptsHttps: protocols.includes('https') || protocols.includes('wss') || protocols.includes('grpcs'),
     });

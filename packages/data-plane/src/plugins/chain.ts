@@ -38,9 +38,17 @@ interface Instance {
 }
 
 /** Plugin instances grouped by name and scope, with configs prepared once. */
+/** A configured plugin this data plane cannot run, and where it applies. */
+interface MissingPlugin {
+  name: string;
+  route: string | undefined;
+  service: string | undefined;
+}
+
 export class PluginIndex {
   readonly #byName = new Map<string, Instance[]>();
   readonly #registry: PluginRegistry;
+  readonly #missing: MissingPlugin[] = [];
   readonly errors: string[] = [];
 
   constructor(plugins: readonly EntityRecord[], registry: PluginRegistry, enabledServices: ReadonlySet<string> | undefined) {
@@ -50,7 +58,10 @@ export class PluginIndex {
       const name = record['name'] as string;
       const def = registry.get(name);
       if (def === undefined) {
-        this.errors.push(`plugin '${name}' (${record.id}) is not available on this data plane`);
+        // Fail closed: the routes it applies to answer 500 rather than run without it (it may be
+        // an authentication plugin). A consumer-scoped or global one applies to every route.
+        this.errors.push(`plugin '${name}' (${record.id}) is not available on this data plane; the routes it applies to answer 500 until it is`);
+        this.#missing.push({ name, route: idOf(record['route']), service: idOf(record['service']) });
         continue;
       }
       const service = idOf(record['service']);
@@ -70,6 +81,14 @@ export class PluginIndex {
 
   get names(): IterableIterator<string> {
     return this.#byName.keys();
+  }
+
+  /** The configured plugin this route would need but cannot run, if any. */
+  missingFor(routeId: string, serviceId: string | undefined): string | undefined {
+    for (const m of this.#missing) {
+      if ((m.route === undefined || m.route === routeId) && (m.service === undefined || m.service === serviceId)) return m.name;
+    }
+    return undefined;
   }
 
   /** The chain for requests matched to `routeId`/`serviceId` (either may be undefined: global chain). */

@@ -1,6 +1,7 @@
 // The proxy's request path: route, check the protocol, run plugins, send upstream. The common case
 // (no plugins on the route) goes straight from the router to the upstream call without awaiting anything.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@tollgate/plugin-sdk';
@@ -13,6 +14,7 @@ import { MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
 import { clientAddress, hostWithoutPort, setForwardedHeaders, stripHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
+import { forwardUpgrade, rejectUpgrade, writeRawResponse } from './websocket.ts';
 
 export interface ProxyDeps {
   /** The config in force; read once per request, so a swap never affects a request in flight. */
@@ -47,11 +49,12 @@ export class ProxyHandler {
     const hostHeader = req.headers.host ?? '';
     const socket = req.socket;
     const port = socket.localPort ?? 0;
-    const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? ((socket as TLSSocket).servername || undefined) : undefined, port });
+    const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
     if (match === null) return sendError(res, 404, MESSAGES.noRoute, requestId);
     const target = config.routes.get(match.route.id)!;
     if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) return this.#protocolMismatch(res, target, hostHeader, url, requestId);
 
+    if (target.blocked !== undefined) return sendError(res, 500, MESSAGES.unexpected, requestId);
     const chain = target.chain;
     if (chain.access === null && chain.response === null && chain.log === null && config.globalChain.entries.length === 0) {
       if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
@@ -63,6 +66,54 @@ export class ProxyHandler {
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
     });
     void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state, config);
+  }
+
+  /** node:http `upgrade` listener: the same routing, protocol check and access plugins as a request. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
+    socket.on('error', () => socket.destroy());
+    const startedAt = performance.now();
+    const requestId = this.nextRequestId();
+    const config = this.#deps.config();
+    if (config === undefined) return rejectUpgrade(socket, 503, MESSAGES.notReady, requestId);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? undefined : url.slice(q + 1);
+    const hostHeader = req.headers.host ?? '';
+    const port = req.socket.localPort ?? 0;
+    const sni = scheme === 'https' ? (req.socket as TLSSocket).servername || '' : undefined;
+    const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni, port });
+    if (match === null) return rejectUpgrade(socket, 404, MESSAGES.noRoute, requestId);
+    const target = config.routes.get(match.route.id)!;
+    if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) {
+      const code = target.route.https_redirect_status_code;
+      if (code === 426) return rejectUpgrade(socket, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+      return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, 'x-kong-request-id': requestId });
+    }
+    const forward = (consumerId: string | undefined) => {
+      if (target.blocked !== undefined) return rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
+      if (target.service === undefined) return rejectUpgrade(socket, 503, MESSAGES.noService, requestId);
+      forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId });
+    };
+    const access = target.chain.access;
+    if (access === null) return forward(undefined);
+    const state = new RequestState({
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp: clientAddress(req.socket.remoteAddress), requestId, startedAt,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
+    });
+    runPhase('access', access, state).then(
+      () => {
+        const exit = state.exit;
+        if (exit === undefined) return forward(state.consumer?.id);
+        const json = exit.body !== undefined && exit.body !== null && typeof exit.body !== 'string' && !Buffer.isBuffer(exit.body);
+        const headers: OutgoingHttpHeaders = { 'x-kong-request-id': requestId, ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...(exit.headers as OutgoingHttpHeaders) };
+        writeRawResponse(socket, exit.status, headers, exit.body === undefined || exit.body === null ? '' : json ? JSON.stringify(exit.body) : (exit.body as string | Buffer));
+      },
+      (err: unknown) => {
+        this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
+        rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
+      },
+    );
   }
 
   async #withPlugins(

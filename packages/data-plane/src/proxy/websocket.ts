@@ -1,44 +1,65 @@
-// WebSocket (and any HTTP/1.1 Upgrade) proxying: the upgrade request goes through the same router,
-// balancer and pools, then the two sockets are spliced together.
-import type { IncomingMessage } from 'node:http';
+// WebSocket (and any HTTP/1.1 Upgrade) proxying. The upgrade request is routed, protocol-checked and
+// run through the route's access plugins by the ProxyHandler like any request; this file sends it
+// upstream through the same balancer and pools, then splices the two sockets together.
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import type { RuntimeConfig } from '../config/compile.ts';
-import { upstreamPath } from '../router/index.ts';
-import { MESSAGES, VIA_TOKEN } from './errors.ts';
+import type { RouteTarget } from '../config/compile.ts';
+import { upstreamPath, type RouteMatch } from '../router/index.ts';
+import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
 import { clientAddress, hostWithoutPort, setForwardedHeaders, stripHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
-function reject(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ message });
-  socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Bad Gateway'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+/** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
+export function writeRawResponse(socket: Duplex, status: number, headers: OutgoingHttpHeaders, body: string | Buffer = ''): void {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  const all: OutgoingHttpHeaders = { server: SERVER_TOKEN, ...headers, 'content-length': Buffer.byteLength(body), connection: headers['connection'] ?? 'close' };
+  for (const [k, v] of Object.entries(all)) {
+    if (v === undefined) continue;
+    for (const value of Array.isArray(v) ? v : [v]) head += `${k}: ${value}\r\n`;
+  }
+  socket.end(head + '\r\n' + body.toString());
 }
 
-export function proxyUpgrade(config: RuntimeConfig | undefined, pools: PoolRegistry, req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
-  socket.on('error', () => socket.destroy());
-  if (config === undefined) return reject(socket, 503, MESSAGES.notReady);
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  const rawQuery = q === -1 ? '' : url.slice(q + 1);
+/** A gateway error on an upgrade request: the same `{message, request_id}` body as any other. */
+export function rejectUpgrade(socket: Duplex, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
+  writeRawResponse(socket, status, { 'content-type': 'application/json; charset=utf-8', 'x-kong-request-id': requestId, ...headers }, JSON.stringify({ message, request_id: requestId }));
+}
+
+export interface UpgradeRequest {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  target: RouteTarget;
+  match: RouteMatch;
+  scheme: 'http' | 'https';
+  rawQuery: string | undefined;
+  path: string;
+  requestId: string;
+  consumerId: string | undefined;
+}
+
+export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
+  const { req, socket, head, target, match, requestId } = u;
+  const service = target.service!;
   const hostHeader = req.headers.host ?? '';
-  const port = req.socket.localPort ?? 0;
-  const sni = scheme === 'https' ? (req.socket as TLSSocket).servername || undefined : undefined;
-  const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni, port });
-  if (match === null) return reject(socket, 404, MESSAGES.noRoute);
-  const target = config.routes.get(match.route.id)!;
-  const service = target.service;
-  if (service === undefined) return reject(socket, 503, MESSAGES.noService);
   const upgrade = req.headers.upgrade ?? 'websocket';
   const headers = req.headers;
   stripHopByHop(headers);
   const clientIp = clientAddress(req.socket.remoteAddress);
-  setForwardedHeaders(headers, { clientIp, scheme, host: hostWithoutPort(hostHeader), port, path, prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined });
-  if (!target.route.preserve_host) headers.host = service.hostHeader ?? service.defaultHost;
-  const pick = service.balancer.pick(() => ({ clientIp, headers, path: match.normalizedPath, query: rawQuery, uriCaptures: match.captures }));
-  if (pick === null) return reject(socket, 503, MESSAGES.noPeer);
+  setForwardedHeaders(headers, {
+    clientIp, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: req.socket.localPort ?? 0, path: u.path,
+    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
+  });
+  headers['x-kong-request-id'] = requestId;
+  const pick = service.balancer.pick(() => ({ clientIp, headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
+  if (pick === null) return rejectUpgrade(socket, 503, MESSAGES.noPeer, requestId);
   const peer = pick.peer;
+  const preserve = target.route.preserve_host && hostHeader !== '';
+  if (!preserve) {
+    headers.host = service.hostFromPeer ? (peer.port === (service.scheme === 'https' ? 443 : 80) ? peer.hostname : `${peer.hostname}:${peer.port}`) : (service.hostHeader ?? service.defaultHost);
+  }
   service.balancer.started(peer);
   const startedAt = performance.now();
   const handler: Dispatcher.DispatchHandler = {
@@ -50,7 +71,7 @@ export function proxyUpgrade(config: RuntimeConfig | undefined, pools: PoolRegis
         if (v === undefined) continue;
         for (const value of Array.isArray(v) ? v : [v]) head101 += `${k}: ${value}\r\n`;
       }
-      head101 += `via: ${VIA_TOKEN}\r\n\r\n`;
+      head101 += `via: ${VIA_TOKEN}\r\nx-kong-request-id: ${requestId}\r\n\r\n`;
       socket.write(head101);
       if (head.length > 0) upstream.write(head);
       upstream.on('error', () => socket.destroy());
@@ -63,17 +84,11 @@ export function proxyUpgrade(config: RuntimeConfig | undefined, pools: PoolRegis
     onResponseError(_controller, err) {
       const timedOut = (err as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
       service.balancer.finished(peer, timedOut ? { kind: 'timeout' } : { kind: 'tcp-error' }, performance.now() - startedAt);
-      reject(socket, 502, MESSAGES.badGateway);
+      rejectUpgrade(socket, timedOut ? 504 : 502, timedOut ? MESSAGES.timeout : MESSAGES.badGateway, requestId);
     },
   };
   pools.get(service, peer).dispatch(
-    {
-      path: upstreamPath(target.route, service.path, match, q === -1 ? undefined : rawQuery),
-      method: 'GET',
-      headers: headers as Record<string, string>,
-      upgrade,
-      body: null,
-    },
+    { path: upstreamPath(target.route, service.path, match, u.rawQuery), method: 'GET', headers: headers as Record<string, string>, upgrade, body: null },
     handler,
   );
 }
