@@ -11,7 +11,7 @@ import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
-import { clientAddress, hostWithoutPort, setForwardedHeaders, stripHopByHop } from './headers.ts';
+import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
 import { forwardUpgrade, rejectUpgrade, writeRawResponse } from './websocket.ts';
@@ -56,7 +56,8 @@ export class ProxyHandler {
 
     if (target.blocked !== undefined) return sendError(res, 500, MESSAGES.unexpected, requestId);
     const chain = target.chain;
-    if (chain.access === null && chain.response === null && chain.log === null && config.globalChain.entries.length === 0) {
+    // Global plugins are part of every route's chain, so an empty chain means no plugin at all.
+    if (chain.access === null && chain.response === null && chain.log === null) {
       if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
       this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
       return;
@@ -65,7 +66,7 @@ export class ProxyHandler {
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: clientAddress(socket.remoteAddress), requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
     });
-    void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state, config);
+    void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
   }
 
   /** node:http `upgrade` listener: the same routing, protocol check and access plugins as a request. */
@@ -118,7 +119,7 @@ export class ProxyHandler {
 
   async #withPlugins(
     req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
-    path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState, config: RuntimeConfig,
+    path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState,
   ): Promise<void> {
     const chain = target.chain;
     if (chain.log !== null) {
@@ -142,9 +143,12 @@ export class ProxyHandler {
         if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
         applyResponseHeaders(headers, state.responseHeaders);
       },
+      onDone: (outcome) => {
+        state.responseSource = outcome.source;
+        state.responseStatus = outcome.status;
+      },
     };
     this.#forward(req, res, target, match, scheme, hostHeader, port, state.upstreamPath ?? path, state.upstreamQuery ?? rawQuery, requestId, startedAt, state, hooks, state.upstreamPath !== undefined);
-    void config;
   }
 
   /** Response-phase handlers run while the upstream's headers are held; they must not await. */
@@ -181,8 +185,8 @@ export class ProxyHandler {
     const service = target.service!;
     const route = target.route;
     const upstream = pathOverridden ? (rawQuery === '' ? path : `${path}?${rawQuery}`) : upstreamPath(route, service.path, match, rawQuery === '' && !(req.url ?? '').includes('?') ? undefined : rawQuery);
-    const headers = req.headers;
-    stripHopByHop(headers);
+    const headers = withoutHopByHop(req.headers);
+    req.headers = headers;
     const clientIp = clientAddress(req.socket.remoteAddress);
     const stripped = route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined;
     setForwardedHeaders(headers, { clientIp, scheme, host: hostWithoutPort(hostHeader), port, path, prefix: stripped });

@@ -1,17 +1,27 @@
-// Request headers on their way upstream: hop-by-hop ones removed (RFC 9110 7.6.1), the X-Forwarded-*
-// family and Via set as Kong sets them. Works on node:http's own headers object, in place, to avoid a copy.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+// Headers on their way through: hop-by-hop ones removed (RFC 9110 7.6.1), the X-Forwarded-* family and
+// Via set as Kong sets them. Copying into a fresh object is cheaper than `delete` on the original, which
+// turns it into a slow dictionary-mode object for everything that reads it afterwards.
+import type { IncomingHttpHeaders } from 'node:http';
 import { VIA_TOKEN } from './errors.ts';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'] as const;
+const HOP = new Set<string>(HOP_BY_HOP);
 
-/** Removes hop-by-hop headers, including any the Connection header names. */
-export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders | Record<string, unknown>): void {
-  const connection = headers['connection'];
-  if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
-    for (const name of connection.split(',')) delete headers[name.trim().toLowerCase()];
+/** Names a Connection header lists as hop-by-hop, beyond the standard ones (usually none). */
+function connectionListed(connection: unknown): Set<string> | undefined {
+  if (typeof connection !== 'string' || connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive') return undefined;
+  return new Set(connection.split(',').map((n) => n.trim().toLowerCase()));
+}
+
+/** A copy of `headers` without hop-by-hop headers. */
+export function withoutHopByHop<H extends Record<string, unknown>>(headers: H): H {
+  const listed = connectionListed(headers['connection']);
+  const out = {} as Record<string, unknown>;
+  for (const k in headers) {
+    if (HOP.has(k) || (listed !== undefined && listed.has(k))) continue;
+    out[k] = headers[k];
   }
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  return out as H;
 }
 
 export interface ForwardInfo {

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
 import { MESSAGES, sendError, VIA_TOKEN } from './errors.ts';
-import { stripHopByHop } from './headers.ts';
+import { withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** What the call reports when it is over, for plugins' response and log phases. */
@@ -101,12 +101,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.#res.destroyed) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational: wait for the final response
     const now = performance.now();
     this.#upstreamLatency = now - this.#tryStartedAt;
     this.#status = statusCode;
-    stripHopByHop(headers);
+    const headers = withoutHopByHop(upstreamHeaders);
     const via = headers['via'];
     headers['via'] = via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`;
     headers['x-kong-upstream-latency'] = String(Math.round(this.#upstreamLatency));
@@ -117,13 +117,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
     }
     this.#hooks?.onResponseHeaders?.(statusCode, headers);
-    const res = this.#res;
-    res.writeHead(statusCode, headers as OutgoingHttpHeaders);
-    res.on('drain', () => controller.resume());
+    this.#res.writeHead(statusCode, headers as OutgoingHttpHeaders);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.#res.write(chunk)) controller.pause();
+    if (!this.#res.write(chunk)) {
+      // The client reads slower than the upstream sends: stop reading upstream until it catches up.
+      controller.pause();
+      this.#res.once('drain', () => controller.resume());
+    }
   }
 
   onResponseEnd(): void {

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
-import { clientAddress, hostWithoutPort, setForwardedHeaders, stripHopByHop } from './headers.ts';
+import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
@@ -45,8 +45,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const service = target.service!;
   const hostHeader = req.headers.host ?? '';
   const upgrade = req.headers.upgrade ?? 'websocket';
-  const headers = req.headers;
-  stripHopByHop(headers);
+  const headers = withoutHopByHop(req.headers);
   const clientIp = clientAddress(req.socket.remoteAddress);
   setForwardedHeaders(headers, {
     clientIp, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: req.socket.localPort ?? 0, path: u.path,
