@@ -26,6 +26,7 @@ describe('proxy forwarding', () => {
         },
         { name: 'slow', url: `${up.url}/slow`, read_timeout: 300, retries: 0, routes: [{ paths: ['/slow'] }] },
         { name: 'dead', url: 'http://127.0.0.1:1', retries: 0, routes: [{ paths: ['/dead'] }] },
+        { name: 'stalled', url: up.url, write_timeout: 300, retries: 0, routes: [{ paths: ['/upload'] }] },
       ],
     });
   });
@@ -101,6 +102,18 @@ describe('proxy forwarding', () => {
     expect(dead.status).toBe(502);
     expect(((await dead.json()) as { message: string }).message).toBe('An invalid response was received from the upstream server');
     up.handle((req, res, body) => res.end(JSON.stringify({ url: req.url, headers: req.headers, body })));
+  });
+
+  it('answers 504 when the client’s request body stalls longer than write_timeout', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${proxy.url}/upload`, { method: 'POST', headers: { 'content-length': '100' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(10)); // then nothing: the rest of the body never comes
+    });
+    expect(status).toBe(504);
   });
 
   it('streams request and response bodies', async () => {

@@ -41,6 +41,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #upstreamLatency = 0;
   #status = 0;
   #done = false;
+  /** Fires when a streamed request body stalls longer than the service's write_timeout. */
+  #writeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     req: IncomingMessage,
@@ -99,10 +101,31 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     if (this.#res.destroyed) controller.abort(new Error('client closed the connection'));
+    else if (this.#body !== null && !Buffer.isBuffer(this.#body)) this.#armWriteTimeout();
+  }
+
+  /** Kong's write_timeout: the longest pause between two writes of the request body upstream. */
+  #armWriteTimeout(): void {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = setTimeout(() => {
+      const err = Object.assign(new Error('request body write timed out'), { code: 'TG_WRITE_TIMEOUT' });
+      this.#controller?.abort(err);
+    }, this.#service.writeTimeout);
+    this.#writeTimer.unref();
+  }
+
+  onBodySent(): void {
+    if (this.#writeTimer !== undefined) this.#armWriteTimeout();
+  }
+
+  onRequestSent(): void {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational: wait for the final response
+    clearTimeout(this.#writeTimer);
     const now = performance.now();
     this.#upstreamLatency = now - this.#tryStartedAt;
     this.#status = statusCode;
@@ -137,9 +160,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.#writeTimer);
     const code = (err as { code?: string }).code ?? '';
     const peer = this.#peer;
-    const timedOut = TIMEOUT_ERRORS.has(code);
+    const timedOut = TIMEOUT_ERRORS.has(code) || code === 'TG_WRITE_TIMEOUT';
     if (peer !== undefined && !this.#res.destroyed) {
       this.#service.balancer.finished(peer, timedOut ? { kind: 'timeout' } : { kind: 'tcp-error' }, performance.now() - this.#tryStartedAt);
     }
