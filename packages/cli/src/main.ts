@@ -1,4 +1,5 @@
 // `tollgate <command>`: dispatches to a command and turns usage and startup errors into clear messages.
+import { certs } from './commands/certs.ts';
 import { config } from './commands/config.ts';
 import { migrations } from './commands/migrations.ts';
 import { start } from './commands/start.ts';
@@ -19,6 +20,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await migrations(options);
       case 'config':
         return await config(options);
+      case 'certs':
+        return await certs(options);
       default:
         throw new UsageError(`unknown command '${command}'; run 'tollgate --help'`);
     }

@@ -24,6 +24,18 @@ export const OPTIONS = [
   { name: 'plugins', description: 'comma-separated plugin names, "bundled" for all bundled plugins', default: 'bundled' },
   { name: 'admin_url', description: 'for config import/export: talk to a running Admin API instead of the store' },
   { name: 'nest', description: 'config export: nest children under their parents', boolean: true },
+  { name: 'cluster_listen', description: 'control_plane: address data planes connect to (TLS WebSocket)', default: '0.0.0.0:8005' },
+  { name: 'cluster_control_plane', description: 'data_plane: host:port of the control plane cluster listener' },
+  { name: 'cluster_cert', description: 'cluster certificate (PEM file): the shared one, or this node’s in pki mode' },
+  { name: 'cluster_cert_key', description: 'key of --cluster-cert (PEM file); data planes also derive their cache key from it' },
+  { name: 'cluster_mtls', description: 'shared (one pinned certificate on both sides) or pki (certificates signed by --cluster-ca-cert)', default: 'shared' },
+  { name: 'cluster_ca_cert', description: 'pki mode: the cluster CA certificate (PEM file)' },
+  { name: 'cluster_dp_labels', description: 'data_plane: labels shown on the control plane, e.g. region:eu,tier:edge' },
+  { name: 'cluster_server_name', description: 'name on the control plane certificate that data planes verify (pki); certs generate default: tollgate-control-plane' },
+  { name: 'out', description: 'certs generate: folder to write the certificates and keys to' },
+  { name: 'days', description: 'certs generate: days the certificates are valid', default: '1095' },
+  { name: 'san', description: 'certs generate: more control plane names, comma-separated (DNS names or IP addresses)' },
+  { name: 'force', description: 'certs generate: overwrite existing files', boolean: true },
   { name: 'help', description: 'show help', boolean: true },
 ] as const satisfies readonly OptionSpec[];
 
@@ -95,7 +107,9 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export function helpText(): string {
-  const lines = OPTIONS.map((o) => `  ${flagOf(o.name).padEnd(18)} ${envOf(o.name).padEnd(24)} ${o.description}${'default' in o ? ` (default: ${o.default})` : ''}`);
+  const flagWidth = Math.max(...OPTIONS.map((o) => flagOf(o.name).length));
+  const envWidth = Math.max(...OPTIONS.map((o) => envOf(o.name).length));
+  const lines = OPTIONS.map((o) => `  ${flagOf(o.name).padEnd(flagWidth)} ${envOf(o.name).padEnd(envWidth)} ${o.description}${'default' in o ? ` (default: ${o.default})` : ''}`);
   return [
     'Usage: tollgate <command> [options]',
     '',
@@ -105,6 +119,7 @@ export function helpText(): string {
     '  config validate FILE       check a Kong declarative file (needs no server or database)',
     '  config import FILE         replace the store contents with FILE (all or nothing)',
     '  config export [FILE]       write the store contents as a declarative file (stdout without FILE)',
+    '  certs generate --out DIR   write cluster certificates for shared and pki mode (no openssl needed)',
     '',
     'Options (flag, environment variable, meaning):',
     ...lines,

@@ -8,7 +8,9 @@ export interface StatusApi {
   close(): Promise<void>;
 }
 
-export async function startStatusApi(listen: { host: string; port: number }, group: ProxyGroup): Promise<StatusApi> {
+export type LinkStatus = () => { state: string; version: number | null; hash: string | null };
+
+export async function startStatusApi(listen: { host: string; port: number }, group: ProxyGroup, link?: LinkStatus): Promise<StatusApi> {
   const server = createServer((req, res) => {
     const versions = group.applied();
     const ready = versions.length > 0 && versions.every((v) => v >= 0);
@@ -19,7 +21,16 @@ export async function startStatusApi(listen: { host: string; port: number }, gro
     };
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/status/ready') return ready ? send(200, { message: 'ready' }) : send(503, { message: 'no configuration loaded yet' });
-    if (path === '/status') return send(200, { configuration_version: ready ? Math.min(...versions) : null, workers: versions.length, memory: { rss: process.memoryUsage().rss } });
+    if (path === '/status') {
+      const cluster = link?.();
+      return send(200, {
+        configuration_version: ready ? Math.min(...versions) : null,
+        configuration_hash: cluster?.hash ?? null,
+        control_plane: cluster === undefined ? null : { link: cluster.state, version: cluster.version },
+        workers: versions.length,
+        memory: { rss: process.memoryUsage().rss },
+      });
+    }
     send(404, { message: 'Not found' });
   });
   await new Promise<void>((resolve, reject) => {

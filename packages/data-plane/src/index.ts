@@ -3,3 +3,6 @@ export { DataPlane, type ApplyResult, type DataPlaneOptions, type ListenAddress 
 export type { ConfigSnapshot, SnapshotEntity } from './config/snapshot.ts';
 export { pluginRegistry, type PluginRegistry } from './plugins/registry.ts';
 export { selfSignedCertificate, type PemPair } from './tls/self-signed.ts';
+export { generateClusterCertificates, issueCertificate, DEFAULT_CLUSTER_SERVER_NAME, type CertificateOptions, type ClusterCertificateOptions, type ClusterCertificates } from './tls/cluster-certs.ts';
+export { ClusterClient, type AppliedConfig, type ApplyOutcome, type ClusterClientOptions, type ClusterClientTls, type LinkState } from './cluster/client.ts';
+export { createConfigCache, deriveCacheKey, type CacheEntry, type ConfigCache, type ReadResult } from './cluster/cache.ts';

@@ -11,6 +11,7 @@ import { defaultCertificate } from '../proxy/runtime.ts';
 import { startProxies, type ProxyGroup } from '../proxy/supervisor.ts';
 import { VERSION } from '../version.ts';
 import { startStatusApi, type StatusApi } from '../status-api.ts';
+import { controlPlaneCluster, dataPlaneLink } from '../cluster.ts';
 
 type Role = 'traditional' | 'control_plane' | 'data_plane';
 const ROLES: readonly Role[] = ['traditional', 'control_plane', 'data_plane'];
@@ -63,7 +64,10 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   // The embedded store is this node's own, so it is migrated on start; a shared Postgres is migrated explicitly.
   if (opened.db.kind === 'pglite') await migrateUp(opened.db);
   else await assertMigrated(opened.db);
+  const cluster = role === 'control_plane' && options.cluster_cert !== undefined ? controlPlaneCluster(options, opened.db, opened.store, nodeId(options), log) : undefined;
+  if (role === 'control_plane' && cluster === undefined) log.warn('no --cluster-cert: running the Admin API without a cluster listener (make certificates with `tollgate certs generate`)');
   const admin: AdminApi = createAdminApi({
+    dataPlanes: cluster?.registry,
     store: opened.store,
     preparer,
     node: { version: VERSION, nodeId: nodeId(options), role: role as 'traditional' | 'control_plane', configuration: { role, admin_listen: options.admin_listen, proxy_listen: options.proxy_listen, database: opened.db.kind, prefix: options.prefix } },
@@ -79,21 +83,33 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   }
   const address = await admin.listen(listen.port, listen.host);
   stops.push(() => admin.close());
+  if (cluster !== undefined) {
+    const listening = await cluster.listen();
+    stops.push(() => listening.close());
+  }
   console.log(`tollgate ${VERSION} (${role}) — Admin API on http://${address.address}:${address.port}, store: ${opened.db.kind} at ${opened.location}`);
 }
 
 async function startDataPlane(options: Options, workers: number, log: ReturnType<typeof consoleLogger>, stops: Array<() => Promise<void>>): Promise<void> {
   const file = options.declarative_config;
-  if (file === undefined) {
-    throw new UsageError('a data_plane needs --declarative-config FILE (streaming from a control plane is not available yet)');
+  const cp = options.cluster_control_plane;
+  if ((file === undefined) === (cp === undefined)) {
+    throw new UsageError('a data_plane needs either --cluster-control-plane HOST:PORT (hybrid mode) or --declarative-config FILE (DB-less)');
   }
-  const snapshot = loadDeclarativeFile(file, createPreparer(options));
+  const snapshot = file !== undefined ? loadDeclarativeFile(file, createPreparer(options)) : undefined;
   const group = await proxies(options, workers, log);
   stops.push(() => group.close());
-  group.publish(snapshot);
-  const status = options.status_listen === undefined || options.status_listen === 'off' ? undefined : await startStatusApi(parseListen(options.status_listen), group);
+  let link: Awaited<ReturnType<typeof dataPlaneLink>> | undefined;
+  if (snapshot !== undefined) await group.publish(snapshot);
+  else {
+    link = await dataPlaneLink(options, prefixDir(options), nodeId(options), group, log);
+    const l = link;
+    stops.push(() => l.stop());
+  }
+  const linkState = link === undefined ? undefined : () => ({ state: link.state, version: link.current?.version ?? null, hash: link.current?.hash ?? null });
+  const status = options.status_listen === undefined || options.status_listen === 'off' ? undefined : await startStatusApi(parseListen(options.status_listen), group, linkState);
   if (status !== undefined) stops.push(() => status.close());
-  console.log(`tollgate ${VERSION} (data_plane) — serving ${file}`);
+  console.log(`tollgate ${VERSION} (data_plane) — ${file !== undefined ? `serving ${file}` : `following the control plane at ${cp}`}`);
 }
 
 export type { StatusApi };

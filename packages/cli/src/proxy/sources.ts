@@ -8,7 +8,7 @@ import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import type { EntityPreparer } from '@tollgate/schema';
 
 /** Loads the store now, then again after every committed change (coalescing bursts within `debounceMs`). */
-export async function watchStore(db: Database, store: EntityStore, publish: (s: ConfigSnapshot) => void, log: Logger, debounceMs = 50): Promise<() => Promise<void>> {
+export async function watchStore(db: Database, store: EntityStore, publish: (s: ConfigSnapshot) => unknown, log: Logger, debounceMs = 50): Promise<() => Promise<void>> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;

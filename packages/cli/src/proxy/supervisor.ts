@@ -15,8 +15,11 @@ export interface ProxySettings {
 export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' };
 export type PrimaryMessage = { type: 'ready' } | { type: 'applied'; version: number; ok: boolean; error?: string; warnings?: number };
 
+export type PublishResult = { ok: true; ms: number } | { ok: false; error: string };
+
 export interface ProxyGroup {
-  publish(snapshot: ConfigSnapshot): void;
+  /** Sends a config to every proxy; resolves once all applied it, or with the first refusal. */
+  publish(snapshot: ConfigSnapshot): Promise<PublishResult>;
   close(): Promise<void>;
   /** Version each worker (or the in-process proxy) last applied. */
   applied(): number[];
@@ -34,9 +37,11 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
   await dp.listen();
   let version = -1;
   return {
-    publish(snapshot) {
+    async publish(snapshot) {
       const result = dp.apply(snapshot);
-      if (result.ok) version = result.version;
+      if (!result.ok) return { ok: false, error: result.error };
+      version = result.version;
+      return { ok: true, ms: result.ms };
     },
     close: () => dp.close(),
     applied: () => [version],
@@ -49,6 +54,21 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   let latest: ConfigSnapshot | undefined;
   let stopping = false;
   const versions = new Map<Worker, number>();
+  /** Per published version: the workers still to answer, and how to settle the publish. */
+  const waiting = new Map<number, { left: Set<Worker>; started: number; settle: (r: PublishResult) => void }>();
+  const answered = (worker: Worker, version: number, error: string | undefined) => {
+    const w = waiting.get(version);
+    if (w === undefined) return;
+    if (error !== undefined) {
+      waiting.delete(version);
+      return w.settle({ ok: false, error });
+    }
+    w.left.delete(worker);
+    if (w.left.size === 0) {
+      waiting.delete(version);
+      w.settle({ ok: true, ms: performance.now() - w.started });
+    }
+  };
 
   const fork = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -61,10 +81,12 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
         } else if (msg.type === 'applied') {
           if (msg.ok) versions.set(worker, msg.version);
           else log.error(`worker ${worker.process.pid} rejected config version ${msg.version}: ${msg.error}`);
+          answered(worker, msg.version, msg.ok ? undefined : (msg.error ?? 'rejected'));
         }
       });
       worker.once('exit', (code, signal) => {
         versions.delete(worker);
+        for (const [v] of waiting) answered(worker, v, undefined);
         if (stopping) return;
         log.error(`proxy worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
         void fork().catch((err: unknown) => log.error('could not restart a proxy worker', { error: String(err) }));
@@ -76,7 +98,10 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   return {
     publish(snapshot) {
       latest = snapshot;
-      for (const worker of versions.keys()) worker.send({ type: 'config', snapshot } satisfies WorkerMessage);
+      const workers = [...versions.keys()];
+      const done = new Promise<PublishResult>((settle) => waiting.set(snapshot.version, { left: new Set(workers), started: performance.now(), settle }));
+      for (const worker of workers) worker.send({ type: 'config', snapshot } satisfies WorkerMessage);
+      return done;
     },
     async close() {
       stopping = true;

@@ -9,6 +9,8 @@ import { HttpError, sendError, sendJson, type Logger } from './http.ts';
 import { registerInfoEndpoints, type NodeInfo } from './info-endpoints.ts';
 import { Router } from './router.ts';
 import { registerConfigEndpoints } from './config-endpoints.ts';
+import { registerClusteringEndpoints } from './clustering-endpoints.ts';
+import type { DataPlaneRegistry } from '../cluster/registry.ts';
 
 export interface AdminApiOptions {
   store: EntityStore;
@@ -21,6 +23,8 @@ export interface AdminApiOptions {
   /** Largest declarative config accepted by POST /config (bytes). */
   configBodyLimit?: number;
   logger?: Logger;
+  /** On a control plane: the data planes it serves, for /clustering/*. */
+  dataPlanes?: DataPlaneRegistry | undefined;
 }
 
 export interface AdminApi {
@@ -41,6 +45,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   const stats = { totalRequests: 0, active: 0, activeConnections: () => stats.active };
   registerInfoEndpoints(router, { store: options.store, preparer: options.preparer, node: options.node, bodyLimit, stats });
   registerConfigEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit: options.configBodyLimit ?? 64 * 1024 * 1024 });
+  registerClusteringEndpoints(router, options.dataPlanes);
   registerEntityEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit });
   const token = options.adminToken === undefined || options.adminToken === '' ? undefined : Buffer.from(options.adminToken);
 

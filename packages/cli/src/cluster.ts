@@ -1,0 +1,101 @@
+// Hybrid mode wiring for `tollgate start`: the control plane's cluster listener, and the data plane's
+// link to it with the encrypted disk cache that lets it start and serve while the control plane is away.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterServer, DataPlaneRegistry, SnapshotSource } from '@tollgate/control-plane';
+import type { Database, EntityStore } from '@tollgate/control-plane/store';
+import { ClusterClient, createConfigCache, deriveCacheKey, type AppliedConfig } from '@tollgate/data-plane';
+import type { Logger } from '@tollgate/plugin-sdk';
+import { bundledPlugins } from '@tollgate/plugins/handlers';
+import { parseListen, UsageError, type Options } from './options.ts';
+import type { ProxyGroup } from './proxy/supervisor.ts';
+import { VERSION } from './version.ts';
+
+function readPem(file: string | undefined, what: string): string {
+  if (file === undefined) throw new UsageError(`${what} is required in hybrid mode`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+function clusterTls(options: Options) {
+  const mode = options.cluster_mtls ?? 'shared';
+  if (mode !== 'shared' && mode !== 'pki') throw new UsageError(`--cluster-mtls must be shared or pki, not '${mode}'`);
+  return {
+    mode: mode as 'shared' | 'pki',
+    cert: readPem(options.cluster_cert, '--cluster-cert'),
+    key: readPem(options.cluster_cert_key, '--cluster-cert-key'),
+    ca: mode === 'pki' ? readPem(options.cluster_ca_cert, '--cluster-ca-cert (pki mode)') : undefined,
+  };
+}
+
+export interface ControlPlaneCluster {
+  registry: DataPlaneRegistry;
+  close(): Promise<void>;
+}
+
+/** Creates the registry now (the Admin API shows it) and the listener; `listen()` starts accepting. */
+export function controlPlaneCluster(options: Options, db: Database, store: EntityStore, nodeId: string, log: Logger) {
+  const registry = new DataPlaneRegistry();
+  const logger = { info: (m: string) => log.info(m), error: (m: string, err?: unknown) => log.error(m, { error: String(err) }) };
+  const server = new ClusterServer({ db, snapshots: new SnapshotSource(store, logger), registry, tls: clusterTls(options), version: VERSION, nodeId, log: logger });
+  return {
+    registry,
+    async listen(): Promise<ControlPlaneCluster> {
+      const address = parseListen(options.cluster_listen ?? '0.0.0.0:8005');
+      const { port } = await server.listen(address.port, address.host);
+      log.info(`cluster listener on ${address.host}:${port} (${options.cluster_mtls ?? 'shared'} mTLS)`);
+      return { registry, close: () => server.close() };
+    },
+  };
+}
+
+function parseLabels(spec: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const [k, v] = part.split(':');
+    if (k === undefined || v === undefined || k === '' || v === '') throw new UsageError(`--cluster-dp-labels takes key:value pairs, not '${part}'`);
+    labels[k] = v;
+  }
+  return labels;
+}
+
+/**
+ * Starts a data plane's link: applies the disk cache first (so the proxy serves at once, even with no
+ * control plane), then follows the control plane, persisting every config it applies.
+ */
+export async function dataPlaneLink(options: Options, prefix: string, nodeId: string, group: ProxyGroup, log: Logger): Promise<ClusterClient> {
+  const tls = clusterTls(options);
+  const cache = createConfigCache({ dir: join(prefix, 'cache'), key: deriveCacheKey(tls.key) });
+  let initial: AppliedConfig | undefined;
+  const cached = await cache.read();
+  if (cached.ok) {
+    const result = await group.publish({ version: cached.entry.version, entities: cached.entry.entities as AppliedConfig['entities'] });
+    if (result.ok) {
+      initial = { version: cached.entry.version, hash: cached.entry.hash, entities: cached.entry.entities as AppliedConfig['entities'] };
+      log.info(`serving config version ${initial.version} from the disk cache (${cached.generation} generation) until the control plane answers`);
+    } else log.error(`the cached config could not be applied: ${result.error}`);
+  } else if (cached.reasons.length > 0) {
+    log.warn(`no usable disk cache: ${cached.reasons.join('; ')}`);
+  }
+  const client = new ClusterClient({
+    controlPlane: options.cluster_control_plane!,
+    tls: { ...tls, serverName: options.cluster_server_name },
+    nodeId,
+    version: VERSION,
+    labels: parseLabels(options.cluster_dp_labels),
+    plugins: bundledPlugins.map((p) => ({ name: p.schema.name, version: p.schema.version })),
+    initial,
+    log,
+    async apply(config) {
+      const result = await group.publish({ version: config.version, entities: config.entities });
+      if (!result.ok) return { ok: false, reason: result.error };
+      await cache.write({ version: config.version, hash: config.hash, entities: config.entities });
+      return { ok: true, applyMs: result.ms };
+    },
+  });
+  client.start();
+  return client;
+}

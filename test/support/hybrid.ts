@@ -1,0 +1,87 @@
+// A hybrid-mode cluster of real processes: control planes and data planes started through the CLI,
+// with certificates made on the fly in a temp folder.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateClusterCertificates } from '@tollgate/data-plane';
+import { freePort, startNode, type RunningNode } from './cli.ts';
+
+export interface ClusterFiles {
+  dir: string;
+  shared: { cert: string; key: string };
+  pki: { ca: string; cpCert: string; cpKey: string; dpCert: string; dpKey: string };
+  cleanup(): void;
+}
+
+export async function writeClusterCerts(): Promise<ClusterFiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-hybrid-'));
+  const certs = await generateClusterCertificates({ serverName: 'tollgate-control-plane' });
+  const w = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text, { mode: 0o600 });
+    return join(dir, name);
+  };
+  return {
+    dir,
+    shared: { cert: w('cluster.crt', certs.shared.cert), key: w('cluster.key', certs.shared.key) },
+    pki: {
+      ca: w('ca.crt', certs.ca.cert),
+      cpCert: w('cp.crt', certs.controlPlane.cert),
+      cpKey: w('cp.key', certs.controlPlane.key),
+      dpCert: w('dp.crt', certs.dataPlane.cert),
+      dpKey: w('dp.key', certs.dataPlane.key),
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface ControlPlaneNode {
+  node: RunningNode;
+  admin: string;
+  clusterPort: number;
+}
+
+export async function startControlPlane(prefix: string, tlsArgs: string[], extra: string[] = [], clusterPort?: number): Promise<ControlPlaneNode> {
+  const adminPort = await freePort();
+  const port = clusterPort ?? (await freePort());
+  const node = await startNode(
+    ['--role', 'control_plane', '--prefix', prefix, '--admin-listen', `127.0.0.1:${adminPort}`, '--cluster-listen', `127.0.0.1:${port}`, ...tlsArgs, ...extra],
+    `http://127.0.0.1:${adminPort}/status`,
+  );
+  return { node, admin: `http://127.0.0.1:${adminPort}`, clusterPort: port };
+}
+
+export interface DataPlaneNode {
+  node: RunningNode;
+  proxy: string;
+  status: string;
+}
+
+export async function startDataPlane(prefix: string, clusterPort: number, tlsArgs: string[], extra: string[] = []): Promise<DataPlaneNode> {
+  const [p, s] = [await freePort(), await freePort()];
+  const node = await startNode(
+    ['--role', 'data_plane', '--prefix', prefix, '--cluster-control-plane', `127.0.0.1:${clusterPort}`, '--proxy-listen', `127.0.0.1:${p}`, '--status-listen', `127.0.0.1:${s}`, '--workers', '1', ...tlsArgs, ...extra],
+    `http://127.0.0.1:${s}/status`,
+  );
+  return { node, proxy: `http://127.0.0.1:${p}`, status: `http://127.0.0.1:${s}` };
+}
+
+/** Polls until `ok(value)` or the deadline; returns the last value. */
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = await fn();
+      if (ok(value)) return value;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      if (value === undefined) throw new Error('condition never became true');
+      return value;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const statusOf = async (url: string) => (await fetch(url)).status;
