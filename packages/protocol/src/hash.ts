@@ -1,7 +1,7 @@
 // The canonical config hash both planes compute: the control plane stamps it on every snapshot and delta,
 // the data plane recomputes it after applying and acks it, so "in sync" means byte-identical config.
 // sha256 over a canonical JSON-like text, not Kong's md5 with its quirks (a trailing ';' only on arrays
-// longer than 5, a rolling md5 past 1 MB): see the kong-reference notes, section 6.5.
+// longer than 5, a rolling md5 past 1 MB): see the Kong reference notes, section 6, item 5.
 import { createHash, type Hash } from 'node:crypto';
 import { ENTITIES, type EntityName, type EntityRecord } from '@tollgate/schema';
 import type { Entities } from './messages.ts';
