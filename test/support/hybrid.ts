@@ -1,6 +1,6 @@
 // A hybrid-mode cluster of real processes: control planes and data planes started through the CLI,
 // with certificates made on the fly in a temp folder.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateClusterCertificates } from '@tollgate/data-plane';
@@ -85,3 +85,65 @@ export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms =
 }
 
 export const statusOf = async (url: string) => (await fetch(url)).status;
+
+// ---- helpers for the failure and Postgres hybrid tests ----
+
+/** One entry of GET /clustering/data-planes, as a client sees it. */
+export interface DataPlaneEntry {
+  id: string;
+  hostname: string;
+  ip: string;
+  connected: boolean;
+  sync_status: string;
+  config_version: number;
+  config_hash: string;
+  error: string | null;
+  cert_expiry: number | null;
+  last_sync: { kind: 'delta' | 'snapshot'; version: number; bytes: number } | null;
+}
+
+/** GET /clustering/data-planes on a control plane's Admin API. */
+export async function listDataPlanes(admin: string): Promise<DataPlaneEntry[]> {
+  const res = await fetch(`${admin}/clustering/data-planes`);
+  if (res.status !== 200) throw new Error(`GET /clustering/data-planes answered ${res.status}`);
+  return ((await res.json()) as { data: DataPlaneEntry[] }).data;
+}
+
+/** The id a node keeps in PREFIX/node_id (written on its first start). */
+export function nodeIdOf(prefix: string): string {
+  return readFileSync(join(prefix, 'node_id'), 'utf8').trim();
+}
+
+/** An Admin API call with a JSON body. */
+export function adminRequest(admin: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(admin + path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+}
+
+/** The control plane's config version (GET /status), or null when its database is unreachable. */
+export async function configVersionOf(admin: string): Promise<number | null> {
+  return ((await (await fetch(`${admin}/status`)).json()) as { configuration_version: number | null }).configuration_version;
+}
+
+/** A data plane's GET /status. */
+export async function dataPlaneStatus(dp: DataPlaneNode): Promise<{ configuration_version: number | null; configuration_hash: string | null; control_plane: { link: string; version: number | null } | null }> {
+  return (await fetch(`${dp.status}/status`)).json() as Promise<never>;
+}
+
+/** Waits until the control plane lists data plane `id` in sync at its current config version. */
+export async function untilInSync(admin: string, id: string, ms = 10_000): Promise<DataPlaneEntry | undefined> {
+  return until(
+    async () => {
+      const version = await configVersionOf(admin);
+      const entry = (await listDataPlanes(admin)).find((d) => d.id === id);
+      return { entry, ok: entry !== undefined && entry.sync_status === 'in_sync' && entry.config_version === version };
+    },
+    (v) => v.ok,
+    ms,
+  ).then((v) => v.entry);
+}
+
+/** Writes PEM text into `dir` (mode 0600) and returns the path. */
+export function writePem(dir: string, name: string, text: string): string {
+  writeFileSync(join(dir, name), text, { mode: 0o600 });
+  return join(dir, name);
+}

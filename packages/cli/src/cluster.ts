@@ -6,7 +6,7 @@ import { ClusterServer, DataPlaneRegistry, SnapshotSource } from '@tollgate/cont
 import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import { ClusterClient, createConfigCache, deriveCacheKey, type AppliedConfig } from '@tollgate/data-plane';
 import type { Logger } from '@tollgate/plugin-sdk';
-import { bundledPlugins } from '@tollgate/plugins/handlers';
+import { loadPluginRuntimes } from './proxy/runtime.ts';
 import { parseListen, UsageError, type Options } from './options.ts';
 import type { ProxyGroup } from './proxy/supervisor.ts';
 import { VERSION } from './version.ts';
@@ -76,20 +76,33 @@ export async function dataPlaneLink(options: Options, prefix: string, nodeId: st
     if (result.ok) {
       initial = { version: cached.entry.version, hash: cached.entry.hash, entities: cached.entry.entities as AppliedConfig['entities'] };
       log.info(`serving config version ${initial.version} from the disk cache (${cached.generation} generation) until the control plane answers`);
+      if (cached.reasons.length > 0) log.warn(`the current disk cache was passed over: ${cached.reasons.join('; ')}`);
     } else log.error(`the cached config could not be applied: ${result.error}`);
   } else if (cached.reasons.length > 0) {
     log.warn(`no usable disk cache: ${cached.reasons.join('; ')}`);
   }
+  const runtimes = loadPluginRuntimes(options.plugins);
   const client = new ClusterClient({
     controlPlane: options.cluster_control_plane!,
     tls: { ...tls, serverName: options.cluster_server_name },
     nodeId,
     version: VERSION,
     labels: parseLabels(options.cluster_dp_labels),
-    plugins: bundledPlugins.map((p) => ({ name: p.schema.name, version: p.schema.version })),
+    plugins: [...runtimes.values()].map((p) => ({ name: p.schema.name, version: p.schema.version })),
     initial,
     log,
     async apply(config) {
+      // A config naming a plugin this data plane cannot run is refused whole and reported; the
+      // proxy keeps the config it has (Kong's control plane would not send it at all).
+      const missing = new Map<string, number>();
+      for (const p of config.entities.plugins ?? []) {
+        const name = p['name'] as string;
+        if (p['enabled'] !== false && !runtimes.has(name)) missing.set(name, (missing.get(name) ?? 0) + 1);
+      }
+      if (missing.size > 0) {
+        const list = [...missing].map(([name, n]) => `'${name}' (${n} instance${n === 1 ? '' : 's'})`);
+        return { ok: false, reason: `plugins not available on this data plane: ${list.join(', ')}`, errors: list };
+      }
       const result = await group.publish({ version: config.version, entities: config.entities });
       if (!result.ok) return { ok: false, reason: result.error };
       await cache.write({ version: config.version, hash: config.hash, entities: config.entities });

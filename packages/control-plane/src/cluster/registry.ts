@@ -22,6 +22,8 @@ export interface DataPlaneInfo {
   /** Unix seconds when the data plane's client certificate expires. */
   cert_expiry: number | null;
   updated_at: number;
+  /** How the last config went out: a delta or a full snapshot, and its size on the wire. */
+  last_sync: { kind: 'delta' | 'snapshot'; version: number; bytes: number } | null;
 }
 
 export class DataPlaneRegistry {
@@ -49,6 +51,7 @@ export class DataPlaneRegistry {
       sync_status: 'connecting',
       error: null,
       cert_expiry: null,
+      last_sync: null,
       ...existing,
       ...fields,
       last_seen: now,

@@ -65,8 +65,17 @@ export class ClusterServer {
       // Shared mode trusts exactly the shared certificate; PKI mode trusts the cluster CA.
       ca: tls.mode === 'pki' ? tls.ca : tls.cert,
       requestCert: true,
-      rejectUnauthorized: true,
+      // Verified below instead of by node, which would drop the socket without saying why or who.
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+    });
+    this.#server.prependListener('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized) return;
+      const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+      const reason = presented ? String(socket.authorizationError) : 'the peer did not return a certificate';
+      options.log.info(`refused a data plane from ${socket.remoteAddress ?? '?'} at the TLS handshake: ${reason}`);
+      // Before a single byte of HTTP is read: nothing reaches the WebSocket layer.
+      socket.destroy();
     });
     this.#server.on('tlsClientError', (err, socket) => {
       options.log.info(`refused a data plane from ${socket.remoteAddress ?? '?'} at the TLS handshake: ${err.message}`);
@@ -200,8 +209,11 @@ export class ClusterServer {
       return;
     }
     const delta = full ? undefined : await this.#options.snapshots.deltaFrom(conn.version);
-    conn.ws.send(delta ?? latest.encoded);
-    if (conn.id !== undefined) this.#options.registry.upsert(conn.id, { sync_status: 'behind' });
+    const frame = delta ?? latest.encoded;
+    conn.ws.send(frame);
+    if (conn.id !== undefined) {
+      this.#options.registry.upsert(conn.id, { sync_status: 'behind', last_sync: { kind: delta === undefined ? 'snapshot' : 'delta', version: latest.version, bytes: frame.length } });
+    }
   }
 
   #ping(): void {
