@@ -7,6 +7,7 @@ const BENCHES: Record<string, string[]> = {
   'admin-import': [join(import.meta.dirname, 'admin-import.ts')],
   router: [join(import.meta.dirname, 'router.ts')],
   'dp-memory': ['--expose-gc', join(import.meta.dirname, 'dp-memory.ts')],
+  hybrid: ['--expose-gc', join(import.meta.dirname, 'hybrid.ts')],
 };
 // The proxy against nginx, haproxy and the Node peers needs wrk/nginx/haproxy and ~8 minutes:
 //   GATEWAY_CMD="bash $PWD/bench/gateway.sh" GATEWAY_NAME=tollgate bash ../shared/bench/peers.sh
