@@ -57,6 +57,22 @@ function canonicalObject(obj: Record<string, unknown>): string {
   return out + '}';
 }
 
+/**
+ * Canonical text per record object. Configs are immutable once built, and a new version shares every
+ * unchanged record with the previous one (applyDelta keeps them), so re-hashing after a one-entity
+ * change canonicalizes one record, not forty thousand.
+ */
+const canonicalText = new WeakMap<object, string>();
+
+function canonicalRecord(record: EntityRecord): string {
+  let text = canonicalText.get(record);
+  if (text === undefined) {
+    text = canonicalObject(record);
+    canonicalText.set(record, text);
+  }
+  return text;
+}
+
 function byId(a: EntityRecord, b: EntityRecord): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -72,6 +88,7 @@ export function sortedById(records: readonly EntityRecord[]): readonly EntityRec
 /**
  * sha256 (hex) of a whole config in canonical form: entity types in ENTITY_ORDER (types without records
  * left out, so absent and empty are the same), records sorted by id, each record canonicalized.
+ * Records must not be mutated after they have been hashed (their canonical text is cached).
  * Identical configs hash identically whatever their key order, record order or null-vs-absent fields.
  *
  * @example
@@ -92,7 +109,7 @@ export function configHash(entities: Entities): string {
     hash.update((firstType ? '' : ',') + JSON.stringify(name) + ':[');
     firstType = false;
     const sorted = sortedById(records);
-    for (let i = 0; i < sorted.length; i++) hash.update((i === 0 ? '' : ',') + canonicalObject(sorted[i]!));
+    for (let i = 0; i < sorted.length; i++) hash.update((i === 0 ? '' : ',') + canonicalRecord(sorted[i]!));
     hash.update(']');
   }
   hash.update('}');

@@ -1,8 +1,8 @@
 // Config versions as data planes receive them: the store read once per version (in one transaction),
 // hashed, encoded once and shared by every connection; deltas from the changelog for data planes
 // that are a few versions behind. When the database is away, the last snapshot built keeps serving.
-import { ENTITIES, type EntityName, type EntityRecord } from '@tollgate/schema';
-import { configHash, encode, encodeSnapshot } from '@tollgate/protocol';
+import { ENTITIES, entityByName, type EntityName, type EntityRecord } from '@tollgate/schema';
+import { applyDelta, configHash, encode, encodeSnapshot, type EntityChange } from '@tollgate/protocol';
 import type { EntityStore } from '../store/index.ts';
 
 export interface BuiltSnapshot {
@@ -11,8 +11,8 @@ export interface BuiltSnapshot {
   entities: Partial<Record<EntityName, EntityRecord[]>>;
   /** Entity type → id → record, for building deltas. */
   byId: Map<string, Map<string, EntityRecord>>;
-  /** The snapshot message, encoded once for every data plane. */
-  encoded: Buffer;
+  /** The snapshot message, encoded once (on first need) for every data plane. */
+  readonly encoded: Buffer;
   count: number;
   buildMs: number;
 }
@@ -28,6 +28,8 @@ export class SnapshotSource {
   #latest: BuiltSnapshot | undefined;
   #building: Promise<BuiltSnapshot | undefined> | undefined;
   readonly #deltas = new Map<number, Buffer>();
+  /** Deltas being computed, so a thousand data planes at the same version share one computation. */
+  readonly #pendingDeltas = new Map<number, Promise<Buffer | undefined>>();
 
   constructor(store: EntityStore, log: Logger) {
     this.#store = store;
@@ -48,38 +50,44 @@ export class SnapshotSource {
 
   async #build(): Promise<BuiltSnapshot | undefined> {
     const started = performance.now();
+    const previous = this.#latest;
     try {
       const result = await this.#store.transaction(async (tx) => {
         // The version first: the rows read after it are at least that new, never older.
         const version = await tx.configVersion();
-        if (this.#latest !== undefined && this.#latest.version === version) return undefined;
+        if (previous !== undefined && previous.version === version) return undefined;
+        // A few versions on: apply the changelog to the previous snapshot instead of reading everything.
+        if (previous !== undefined) {
+          const most = Math.max(100, Math.floor(previous.count / 4));
+          const rows = await tx.changesSince(previous.version, most + 1);
+          if (rows.length <= most) {
+            const changed = new Map<string, { entity: EntityName; id: string }>();
+            for (const row of rows) changed.set(`${row.entity}\u0000${row.id}`, { entity: row.entity as EntityName, id: row.id });
+            const changes: EntityChange[] = [];
+            for (const { entity, id } of changed.values()) {
+              const record = await tx.get(entityByName(entity), id);
+              changes.push(record === null ? { entity, id, op: 'delete' } : { entity, id, op: 'upsert', record });
+            }
+            return { version, entities: applyDelta(previous.entities, changes), changes };
+          }
+        }
         const entities: Partial<Record<EntityName, EntityRecord[]>> = {};
         for (const def of ENTITIES) {
           const rows = await tx.all(def);
           if (rows.length > 0) entities[def.name] = rows;
         }
-        return { version, entities };
+        return { version, entities, changes: undefined };
       });
       if (result === undefined) return this.#latest;
-      const byId = new Map<string, Map<string, EntityRecord>>();
-      let count = 0;
-      for (const [name, rows] of Object.entries(result.entities)) {
-        byId.set(name, new Map(rows.map((r) => [r.id, r])));
-        count += rows.length;
-      }
-      const hash = configHash(result.entities);
-      const snapshot: BuiltSnapshot = {
-        version: result.version,
-        hash,
-        entities: result.entities,
-        byId,
-        encoded: encodeSnapshot(result.version, hash, result.entities),
-        count,
-        buildMs: performance.now() - started,
-      };
+      const snapshot = this.#snapshot(result.version, result.entities, previous, result.changes, started);
       this.#latest = snapshot;
       this.#deltas.clear();
-      this.#log.info(`config version ${snapshot.version}: ${count} entities, hash ${hash.slice(0, 12)}…, ${snapshot.encoded.length} bytes, built in ${snapshot.buildMs.toFixed(0)} ms`);
+      this.#pendingDeltas.clear();
+      // Most data planes hold the previous version: their delta is exactly these changes.
+      if (previous !== undefined && result.changes !== undefined) {
+        this.#deltas.set(previous.version, encode({ type: 'delta', from: previous.version, version: snapshot.version, hash: snapshot.hash, changes: result.changes }));
+      }
+      this.#log.info(`config version ${snapshot.version}: ${snapshot.count} entities, hash ${snapshot.hash.slice(0, 12)}…, built in ${snapshot.buildMs.toFixed(0)} ms${result.changes !== undefined ? ` from ${result.changes.length} change(s)` : ''}`);
       return snapshot;
     } catch (err) {
       this.#log.error('could not read the config from the store; data planes keep getting the last snapshot', err);
@@ -87,23 +95,59 @@ export class SnapshotSource {
     }
   }
 
+  #snapshot(version: number, entities: Partial<Record<EntityName, EntityRecord[]>>, previous: BuiltSnapshot | undefined, changes: EntityChange[] | undefined, started: number): BuiltSnapshot {
+    let byId: Map<string, Map<string, EntityRecord>>;
+    if (previous !== undefined && changes !== undefined) {
+      // Copy only the id maps of the entity types that changed.
+      byId = new Map(previous.byId);
+      for (const name of new Set(changes.map((c) => c.entity))) byId.set(name, new Map((entities[name] ?? []).map((r) => [r.id, r])));
+    } else {
+      byId = new Map(Object.entries(entities).map(([name, rows]) => [name, new Map(rows.map((r) => [r.id, r]))]));
+    }
+    let count = 0;
+    for (const rows of Object.values(entities)) count += rows.length;
+    const hash = configHash(entities);
+    let encoded: Buffer | undefined;
+    return {
+      version,
+      hash,
+      entities,
+      byId,
+      // Compressing megabytes costs hundreds of ms: only done when a data plane needs a full snapshot.
+      get encoded() {
+        return (encoded ??= encodeSnapshot(version, hash, entities));
+      },
+      count,
+      buildMs: performance.now() - started,
+    };
+  }
+
   /**
    * The encoded delta from `from` to the latest version, or undefined when a full snapshot is the
    * better answer (unknown or future version, or a delta that would not be much smaller).
    */
-  async deltaFrom(from: number): Promise<Buffer | undefined> {
+  deltaFrom(from: number): Promise<Buffer | undefined> {
     const latest = this.#latest;
-    if (latest === undefined || from <= 0 || from >= latest.version) return undefined;
+    if (latest === undefined || from <= 0 || from >= latest.version) return Promise.resolve(undefined);
     const cached = this.#deltas.get(from);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return Promise.resolve(cached);
+    let pending = this.#pendingDeltas.get(from);
+    if (pending === undefined) {
+      pending = this.#computeDelta(latest, from).finally(() => this.#pendingDeltas.delete(from));
+      this.#pendingDeltas.set(from, pending);
+    }
+    return pending;
+  }
+
+  async #computeDelta(latest: BuiltSnapshot, from: number): Promise<Buffer | undefined> {
     let rows;
     try {
-      rows = await this.#store.changesSince(from, latest.count + 1);
+      rows = await this.#store.changesSince(from, Math.max(100, latest.count) + 1);
     } catch {
       return undefined;
     }
     // A changelog longer than the config itself: the snapshot is smaller.
-    if (rows.length > latest.count) return undefined;
+    if (rows.length > Math.max(100, latest.count)) return undefined;
     const changed = new Map<string, { entity: EntityName; id: string }>();
     for (const row of rows) {
       if (row.version > latest.version) break;
@@ -115,8 +159,8 @@ export class SnapshotSource {
       return record === undefined ? { entity, id, op: 'delete' as const } : { entity, id, op: 'upsert' as const, record };
     });
     const encoded = encode({ type: 'delta', from, version: latest.version, hash: latest.hash, changes });
-    if (encoded.length >= latest.encoded.length / 2) return undefined;
-    this.#deltas.set(from, encoded);
+    if (changes.length > latest.count / 4 && encoded.length >= latest.encoded.length / 2) return undefined;
+    if (this.#latest === latest) this.#deltas.set(from, encoded);
     return encoded;
   }
 }
