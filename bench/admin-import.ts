@@ -8,24 +8,10 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPgCluster, type PgCluster } from '../test/support/pg-cluster.ts';
+import { generateConfig } from './generate-config.ts';
 
 const n = Number(process.argv[2] ?? 10000);
 
-/** A declarative file shaped like a large real deployment. */
-export function generateConfig(count: number): string {
-  const services = [];
-  const consumers = [];
-  for (let i = 0; i < count; i++) {
-    services.push({
-      name: `svc-${i}`,
-      url: `http://backend-${i % 50}.internal:8080/api/${i}`,
-      tags: ['bench', `team-${i % 20}`],
-      routes: [{ name: `route-${i}`, paths: [`/svc/${i}`], hosts: [`api${i % 10}.example.com`], methods: ['GET', 'POST'] }],
-    });
-    consumers.push({ username: `user-${i}`, custom_id: `cid-${i}`, keyauth_credentials: [{ key: `key-${i}-${'x'.repeat(24)}` }] });
-  }
-  return JSON.stringify({ _format_version: '3.0', services, consumers });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-config-'));
 const file = join(dir, 'config.json');

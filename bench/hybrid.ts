@@ -25,6 +25,7 @@ import { configHash, encodeSnapshot } from '@tollgate/protocol';
 import { EntityPreparer, entityByName, type EntityRecord } from '@tollgate/schema';
 import { bundledPluginCatalog } from '@tollgate/plugins/schemas';
 import type { FleetCommand, FleetReply } from './hybrid-worker.ts';
+import { generateConfig } from './generate-config.ts';
 
 const n = Number(process.argv[2] ?? 10000);
 const fleetMax = Number(process.argv[3] ?? 1000);
@@ -51,21 +52,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
 
-/** The same shape as bench/admin-import.ts: N services each with one route, N consumers each with a key. */
-function generateConfig(count: number): string {
-  const services = [];
-  const consumers = [];
-  for (let i = 0; i < count; i++) {
-    services.push({
-      name: `svc-${i}`,
-      url: `http://backend-${i % 50}.internal:8080/api/${i}`,
-      tags: ['bench', `team-${i % 20}`],
-      routes: [{ name: `route-${i}`, paths: [`/svc/${i}`], hosts: [`api${i % 10}.example.com`], methods: ['GET', 'POST'] }],
-    });
-    consumers.push({ username: `user-${i}`, custom_id: `cid-${i}`, keyauth_credentials: [{ key: `key-${i}-${'x'.repeat(24)}` }] });
-  }
-  return JSON.stringify({ _format_version: '3.0', services, consumers });
-}
 
 /** The registry as the server uses it, plus the moment each `applied` ack arrived, per config version. */
 class TimedRegistry extends DataPlaneRegistry {

@@ -1,8 +1,7 @@
 // Hybrid mode when things go wrong, with real processes, real TLS and real files: PKI certificates,
 // data planes the control plane must refuse, a damaged disk cache, a config a data plane cannot run,
 // and a data plane that comes back a few versions behind and is sent only what changed.
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
@@ -17,6 +16,7 @@ import {
   startControlPlane,
   startDataPlane,
   statusOf,
+  tempDirs,
   until,
   untilInSync,
   writeClusterCerts,
@@ -27,15 +27,9 @@ import {
 } from './support/hybrid.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
 
-const temps: string[] = [];
-const temp = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-hybrid-fail-'));
-  temps.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const temps = tempDirs('tollgate-hybrid-fail-');
+const temp = temps.make;
+afterAll(temps.cleanup);
 
 const NOT_READY = 'no configuration loaded yet: this data plane has not received a valid config';
 const HANDSHAKE_REFUSAL = /refused a data plane from (\S+) at the TLS handshake: (.*)$/gm;

@@ -1,9 +1,6 @@
 // Hybrid mode on Postgres with real processes: two control planes sharing one database (a change made
 // through either reaches data planes connected to the other, by LISTEN/NOTIFY), and a control plane
 // that loses its database but keeps handing data planes the last config it built.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
 import {
@@ -15,6 +12,7 @@ import {
   startControlPlane,
   startDataPlane,
   statusOf,
+  tempDirs,
   until,
   untilInSync,
   writeClusterCerts,
@@ -25,15 +23,9 @@ import {
 import { createTestDatabase, postgresAvailable, postgresSkipReason, privatePostgresAvailable, startPrivatePostgres, type PgCluster } from './support/postgres.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
 
-const temps: string[] = [];
-const temp = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-hybrid-pg-'));
-  temps.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const temps = tempDirs('tollgate-hybrid-pg-');
+const temp = temps.make;
+afterAll(temps.cleanup);
 
 async function migrate(pgUrl: string): Promise<void> {
   const result = await runCli(['migrations', 'up', '--pg-url', pgUrl]);

@@ -147,3 +147,18 @@ export function writePem(dir: string, name: string, text: string): string {
   writeFileSync(join(dir, name), text, { mode: 0o600 });
   return join(dir, name);
 }
+
+/** A temp-folder maker whose folders are all removed by `cleanup()` (call it in afterAll). */
+export function tempDirs(prefix: string): { make(): string; cleanup(): void } {
+  const dirs: string[] = [];
+  return {
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    cleanup: () => {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
