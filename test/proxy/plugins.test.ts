@@ -55,7 +55,19 @@ const slowLog = definePlugin({
   },
 });
 
-const testPlugins: PluginDefinition[] = [tag, fakeAuth, boom, slowLog];
+const shout = definePlugin({
+  schema: definePluginSchema({ name: 'test-shout', version: '1.0.0', priority: 700, config: Type.Object({}, { additionalProperties: false }) }),
+  bufferResponseBody: true,
+  handlers: {
+    async response(ctx) {
+      await new Promise((r) => setTimeout(r, 5)); // a buffered response phase may await
+      ctx.response.body = Buffer.from((ctx.response.body ?? Buffer.alloc(0)).toString().toUpperCase());
+      ctx.response.setHeader('x-shouted', 'yes');
+    },
+  },
+});
+
+const testPlugins: PluginDefinition[] = [tag, fakeAuth, boom, slowLog, shout];
 
 describe('plugin runner', () => {
   let up: Upstream;
@@ -76,7 +88,15 @@ describe('plugin runner', () => {
             ],
             plugins: [{ name: 'test-tag', config: { value: 'service' } }],
           },
-          { name: 'svc-b', url: up.url, routes: [{ name: 'other', paths: ['/r3'] }, { name: 'limited', paths: ['/small'], plugins: [{ name: 'request-size-limiting', config: { allowed_payload_size: 10, size_unit: 'bytes' } }] }] },
+          {
+            name: 'svc-b',
+            url: up.url,
+            routes: [
+              { name: 'other', paths: ['/r3'] },
+              { name: 'limited', paths: ['/small'], plugins: [{ name: 'request-size-limiting', config: { allowed_payload_size: 10, size_unit: 'bytes' } }] },
+              { name: 'loud', paths: ['/loud'], plugins: [{ name: 'test-shout' }] },
+            ],
+          },
         ],
         plugins: [
           { name: 'test-tag', config: { value: 'global' } },
@@ -148,6 +168,20 @@ describe('plugin runner', () => {
     expect(((await res.json()) as { headers: Record<string, string> }).headers['kong-request-id']).toBe(id);
     const kept = await fetch(`${proxy.url}/r3`, { headers: { 'kong-request-id': 'mine' } });
     expect(kept.headers.get('kong-request-id')).toBe('mine');
+  });
+
+  it('gives a plugin that asks for it the whole response body, and sends what it made of it', async () => {
+    up.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('hello ');
+      res.end('world');
+    });
+    const res = await fetch(`${proxy.url}/loud`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-shouted')).toBe('yes');
+    expect(res.headers.get('content-length')).toBe('11');
+    expect(await res.text()).toBe('HELLO WORLD');
+    up.handle((req, res, body) => res.end(JSON.stringify({ url: req.url, headers: req.headers, body })));
   });
 
   it('request-size-limiting: 413 over the limit, through under it', async () => {

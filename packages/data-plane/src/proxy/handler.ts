@@ -136,13 +136,25 @@ export class ProxyHandler {
     if (res.destroyed) return;
     if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
     if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
+    const buffered = chain.bufferResponseBody && chain.response !== null;
     const hooks: CallHooks = {
       onResponseHeaders: (status, headers) => {
         state.responseSource = 'upstream';
         state.responseStatus = status;
+        if (buffered) return;
         if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
         applyResponseHeaders(headers, state.responseHeaders);
       },
+      ...(buffered
+        ? {
+            bufferResponse: async (_status: number, headers: OutgoingHttpHeaders, body: Buffer) => {
+              state.responseBody = body;
+              await runPhase('response', chain.response!, state);
+              applyResponseHeaders(headers, state.responseHeaders);
+              return state.responseBody ?? body;
+            },
+          }
+        : {}),
       onDone: (outcome) => {
         state.responseSource = outcome.source;
         state.responseStatus = outcome.status;

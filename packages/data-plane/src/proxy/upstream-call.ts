@@ -14,6 +14,11 @@ export interface CallHooks {
   /** Called with the upstream status and headers before they are written; may change them. */
   onResponseHeaders?(status: number, headers: OutgoingHttpHeaders): void;
   onDone?(outcome: { status: number; source: 'upstream' | 'gateway'; upstreamLatencyMs: number }): void;
+  /**
+   * Set when a plugin needs the whole response body: the response is held until it has arrived, then
+   * this may change headers and body before anything is written to the client.
+   */
+  bufferResponse?(status: number, headers: OutgoingHttpHeaders, body: Buffer): Promise<Buffer>;
 }
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
@@ -41,6 +46,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #upstreamLatency = 0;
   #status = 0;
   #done = false;
+  /** The upstream response, held back while a plugin needs its whole body. */
+  #held: { headers: OutgoingHttpHeaders; chunks: Buffer[] } | undefined;
   /** Fires when a streamed request body stalls longer than the service's write_timeout. */
   #writeTimer: NodeJS.Timeout | undefined;
 
@@ -140,10 +147,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
     }
     this.#hooks?.onResponseHeaders?.(statusCode, headers);
+    if (this.#hooks?.bufferResponse !== undefined) {
+      this.#held = { headers: headers as OutgoingHttpHeaders, chunks: [] };
+      return;
+    }
     this.#res.writeHead(statusCode, headers as OutgoingHttpHeaders);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#held !== undefined) {
+      this.#held.chunks.push(chunk);
+      return;
+    }
     if (!this.#res.write(chunk)) {
       // The client reads slower than the upstream sends: stop reading upstream until it catches up.
       controller.pause();
@@ -153,7 +168,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#done = true;
-    this.#res.end();
+    const held = this.#held;
+    if (held !== undefined) void this.#releaseHeld(held);
+    else this.#res.end();
     const latency = this.#upstreamLatency;
     this.#service.balancer.finished(this.#peer!, { kind: 'response', status: this.#status }, latency);
     this.#hooks?.onDone?.({ status: this.#status, source: 'upstream', upstreamLatencyMs: latency });
@@ -188,6 +205,21 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.#body === null || Buffer.isBuffer(this.#body)) return IDEMPOTENT.has(this.#req.method ?? 'GET') || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
     // A streamed body is only safe to resend if not a byte of it has been read.
     return (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') && this.#req.readableFlowing === null;
+  }
+
+  /** Writes a held (buffered) response once the plugins have seen the whole body. */
+  async #releaseHeld(held: { headers: OutgoingHttpHeaders; chunks: Buffer[] }): Promise<void> {
+    let body: Buffer = Buffer.concat(held.chunks);
+    try {
+      body = await this.#hooks!.bufferResponse!(this.#status, held.headers, body);
+    } catch {
+      return sendError(this.#res, 500, MESSAGES.unexpected, this.#requestId);
+    }
+    if (this.#res.destroyed) return;
+    delete held.headers['transfer-encoding'];
+    held.headers['content-length'] = body.length;
+    this.#res.writeHead(this.#status, held.headers);
+    this.#res.end(body);
   }
 
   #fail(status: number, message: string): void {
