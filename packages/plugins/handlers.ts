@@ -5,6 +5,8 @@ import type { PluginDefinition } from '@tollgate/plugin-sdk';
 import acl from './acl/index.ts';
 import basicAuth from './basic-auth/index.ts';
 import correlationId from './correlation-id/index.ts';
+import fileLog from './file-log/index.ts';
+import httpLog from './http-log/index.ts';
 import cors from './cors/index.ts';
 import ipRestriction from './ip-restriction/index.ts';
 import jwt from './jwt/index.ts';
@@ -24,4 +26,6 @@ export const bundledPlugins: readonly PluginDefinition[] = [
   requestSizeLimiting,
   rateLimiting,
   requestTransformer,
+  httpLog,
+  fileLog,
 ];
