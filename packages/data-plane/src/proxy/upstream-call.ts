@@ -2,6 +2,7 @@
 // retry safely (connection failures and timeouts, and only when the body can be replayed).
 // The object is its own undici dispatch handler, so a request costs one allocation here.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
@@ -24,6 +25,22 @@ export interface CallHooks {
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+const CURRENT = Symbol('tollgate.currentCall');
+type ClientSocket = Socket & { [CURRENT]?: UpstreamCall | undefined };
+
+function onClientClose(this: ClientSocket): void {
+  this[CURRENT]?.clientGone();
+}
+
+/**
+ * One close listener per client connection (not per request: keep-alive connections carry thousands
+ * of requests), pointing at the call in flight on it.
+ */
+function watchClient(socket: ClientSocket, call: UpstreamCall): void {
+  if (!(CURRENT in socket)) socket.once('close', onClientClose);
+  socket[CURRENT] = call;
+}
 
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage;
@@ -77,9 +94,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const method = req.method;
     const hasBody = body !== undefined && body !== null ? true : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     this.#body = body ?? (hasBody && method !== 'GET' && method !== 'HEAD' ? req : null);
-    res.once('close', () => {
-      if (!this.#done) this.#controller?.abort(new Error('client closed the connection'));
-    });
+    watchClient(req.socket as ClientSocket, this);
+  }
+
+  /** The client's connection closed: stop the upstream request if it is still running. */
+  clientGone(): void {
+    if (!this.#done) this.#controller?.abort(new Error('client closed the connection'));
   }
 
   start(): void {
