@@ -7,19 +7,11 @@
 // regexes with no literal start (tried on every host-less request).
 import { buildRouter, type MatchInput, type RouteEntity, type Router } from '@tollgate/data-plane/router';
 import { buildLinearRouter } from '../packages/data-plane/src/router/linear-router.ts';
+import { prng } from '../packages/data-plane/src/router/test-helpers.ts';
 
 const sizes = (process.argv[2] ?? '10,1000,100000').split(',').map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function base(i: number, fields: Partial<RouteEntity>): RouteEntity {
   return { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, protocols: ['http', 'https'], regex_priority: 0, strip_path: true, preserve_host: false, path_handling: 'v0', https_redirect_status_code: 426, ...fields };

@@ -1,45 +1,29 @@
 // Latency: the lowest EWMA of response time per unit of weight wins; ties go round robin. As in Kong
 // (kong/runloop/balancer/latency.lua, after Finagle's PeakEwma) the average decays toward 0 with a 10 s
 // time constant while a peer gets no traffic, so a peer that was slow once is tried again later.
-import type { Algorithm } from './algorithm.ts';
-import { type PeerState, usable } from './peer.ts';
+import { LowestScore } from './lowest-score.ts';
+import type { PeerState } from './peer.ts';
 import type { PickResult, TryOutcome } from './types.ts';
 
 const DECAY_MS = 10_000;
 
-export class Latency implements Algorithm {
+export class Latency extends LowestScore {
   readonly #now: () => number;
-  #peers: readonly PeerState[] = [];
-  #start = 0;
+  /** The clock read once per pick, for every peer's decay. */
+  #pickedAt = 0;
 
   constructor(now: () => number) {
+    super();
     this.#now = now;
   }
 
-  rebuild(peers: readonly PeerState[]): void {
-    this.#peers = peers;
-    this.#start = 0;
+  override pick(input: unknown, exclude: ReadonlySet<string> | undefined): PickResult | null {
+    this.#pickedAt = this.#now();
+    return super.pick(input, exclude);
   }
 
-  pick(_input: unknown, exclude: ReadonlySet<string> | undefined): PickResult | null {
-    const peers = this.#peers;
-    const n = peers.length;
-    if (n === 0) return null;
-    const now = this.#now();
-    const start = this.#start;
-    this.#start = start + 1 === n ? 0 : start + 1;
-    let best: PeerState | undefined;
-    let bestScore = 0;
-    for (let k = 0, i = start; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
-      const peer = peers[i]!;
-      if (!usable(peer, exclude)) continue;
-      const score = decayed(peer, now, 0) / peer.weight;
-      if (best === undefined || score < bestScore) {
-        best = peer;
-        bestScore = score;
-      }
-    }
-    return best === undefined ? null : best.result;
+  protected score(peer: PeerState): number {
+    return decayed(peer, this.#pickedAt, 0) / peer.weight;
   }
 
   observe(peer: PeerState, outcome: TryOutcome, latencyMs: number): void {

@@ -2,19 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildRouter } from './index.ts';
 import { buildLinearRouter } from './linear-router.ts';
-import { req, route } from './test-helpers.ts';
+import { prng, req, route } from './test-helpers.ts';
 import type { MatchInput, RouteEntity } from './types.ts';
 
-/** mulberry32: a seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = ['a.com', 'B.a.com', '*.a.com', 'a.*', 'c.org:8000', '*x.com', '[::1]'];
 const PATHS = ['/', '/a', '/ab', '/abc', '/a/b', '/b', '~/a/\\d+', '~/(a|b)', '~/a', '~(?i)/AB', '~/a|/b', '~/(?<n>[a-c])b'];

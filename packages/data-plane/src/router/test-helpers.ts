@@ -23,3 +23,14 @@ export function route(fields: Partial<RouteEntity> & { name?: string }): RouteEn
 export function req(fields: Partial<MatchInput> = {}): MatchInput {
   return { method: 'GET', host: 'example.com', path: '/', headers: {}, port: 8000, ...fields };
 }
+
+/** mulberry32: a seeded PRNG, so a generated route set (and a failure found with it) reproduces. */
+export function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
