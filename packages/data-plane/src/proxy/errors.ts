@@ -1,5 +1,6 @@
 // Responses the gateway produces itself, with Kong's stock messages (kong/error_handlers.lua).
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ExitResponse } from '../plugins/context.ts';
 
 export const MESSAGES = {
   noRoute: 'no Route matched with those values',
@@ -33,3 +34,18 @@ export function sendError(res: ServerResponse, status: number, message: string, 
 export const VERSION = '0.1.0';
 export const SERVER_TOKEN = `tollgate/${VERSION}`;
 export const VIA_TOKEN = `1.1 tollgate/${VERSION}`;
+
+/** The headers and body of a response a plugin answered with (`ctx.response.exit`): objects go out as JSON. */
+export function exitResponse(exit: ExitResponse, base: OutgoingHttpHeaders): { headers: OutgoingHttpHeaders; body: string | Buffer } {
+  const headers: OutgoingHttpHeaders = { ...base };
+  let body: string | Buffer = '';
+  if (exit.body !== undefined && exit.body !== null) {
+    if (typeof exit.body === 'string' || Buffer.isBuffer(exit.body)) body = exit.body;
+    else {
+      body = JSON.stringify(exit.body);
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+  }
+  for (const [k, v] of Object.entries(exit.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  return { headers, body };
+}

@@ -10,7 +10,7 @@ import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
 import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
-import { MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
+import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
 import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
@@ -106,9 +106,8 @@ export class ProxyHandler {
       () => {
         const exit = state.exit;
         if (exit === undefined) return forward(state.consumer?.id);
-        const json = exit.body !== undefined && exit.body !== null && typeof exit.body !== 'string' && !Buffer.isBuffer(exit.body);
-        const headers: OutgoingHttpHeaders = { 'x-kong-request-id': requestId, ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...(exit.headers as OutgoingHttpHeaders) };
-        writeRawResponse(socket, exit.status, headers, exit.body === undefined || exit.body === null ? '' : json ? JSON.stringify(exit.body) : (exit.body as string | Buffer));
+        const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId });
+        writeRawResponse(socket, exit.status, headers, body);
       },
       (err: unknown) => {
         this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
@@ -174,16 +173,7 @@ export class ProxyHandler {
     state.responseSource = 'gateway';
     state.responseStatus = exit.status;
     if (response !== null) this.#runResponsePhaseSync(response, state, requestId);
-    let body: string | Buffer = '';
-    const headers: OutgoingHttpHeaders = { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) };
-    if (exit.body !== undefined && exit.body !== null) {
-      if (typeof exit.body === 'string' || Buffer.isBuffer(exit.body)) body = exit.body;
-      else {
-        body = JSON.stringify(exit.body);
-        headers['content-type'] = 'application/json; charset=utf-8';
-      }
-    }
-    for (const [k, v] of Object.entries(exit.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) });
     applyResponseHeaders(headers, state.responseHeaders);
     headers['content-length'] = Buffer.byteLength(body);
     res.writeHead(exit.status, headers);

@@ -67,3 +67,8 @@ export function clientAddress(remote: string | undefined): string {
   if (remote === undefined) return '';
   return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
 }
+
+/** The Host sent to a picked target: its name, with the port unless it is the scheme's default. */
+export function targetHost(scheme: 'http' | 'https', hostname: string, port: number): string {
+  return port === (scheme === 'https' ? 443 : 80) ? hostname : `${hostname}:${port}`;
+}

@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
 import { MESSAGES, sendError, VIA_TOKEN } from './errors.ts';
-import { withoutHopByHop } from './headers.ts';
+import { targetHost, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** What the call reports when it is over, for plugins' response and log phases. */
@@ -110,7 +110,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#tries++;
     this.#tryStartedAt = performance.now();
     balancer.started(peer);
-    if (this.#setHost) this.#req.headers.host = peer.port === (this.#service.scheme === 'https' ? 443 : 80) ? peer.hostname : `${peer.hostname}:${peer.port}`;
+    if (this.#setHost) this.#req.headers.host = targetHost(this.#service.scheme, peer.hostname, peer.port);
     const timeout = this.#service.readTimeout;
     this.#pools.get(this.#service, peer).dispatch(
       {

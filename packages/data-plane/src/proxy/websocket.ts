@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
-import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
+import { clientAddress, hostWithoutPort, setForwardedHeaders, targetHost, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
@@ -57,7 +57,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const peer = pick.peer;
   const preserve = target.route.preserve_host && hostHeader !== '';
   if (!preserve) {
-    headers.host = service.hostFromPeer ? (peer.port === (service.scheme === 'https' ? 443 : 80) ? peer.hostname : `${peer.hostname}:${peer.port}`) : (service.hostHeader ?? service.defaultHost);
+    headers.host = service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost);
   }
   service.balancer.started(peer);
   const startedAt = performance.now();
