@@ -45,8 +45,8 @@ export interface RunningNode {
 }
 
 /** Starts `tollgate start …` and waits until `readyUrl` answers 200. */
-export async function startNode(args: string[], readyUrl: string, env: Record<string, string> = {}): Promise<RunningNode> {
-  const child = spawn(process.execPath, [TOLLGATE_BIN, 'start', ...args], { cwd: REPO_ROOT, env: cleanEnv(env) });
+export async function startNode(args: string[], readyUrl: string, env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<RunningNode> {
+  const child = spawn(process.execPath, [TOLLGATE_BIN, 'start', ...args], { cwd, env: cleanEnv(env) });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

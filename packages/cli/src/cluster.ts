@@ -81,7 +81,7 @@ export async function dataPlaneLink(options: Options, prefix: string, nodeId: st
   } else if (cached.reasons.length > 0) {
     log.warn(`no usable disk cache: ${cached.reasons.join('; ')}`);
   }
-  const runtimes = loadPluginRuntimes(options.plugins);
+  const runtimes = await loadPluginRuntimes(options.plugins);
   const client = new ClusterClient({
     controlPlane: options.cluster_control_plane!,
     tls: { ...tls, serverName: options.cluster_server_name },

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { EntityPreparer, pluginCatalog, uuidV4, type PluginCatalog } from '@tollgate/schema';
 import { bundledPluginSchemas } from '@tollgate/plugins/schemas';
 import { openStore, type Database, type EntityStore } from '@tollgate/control-plane/store';
-import { UsageError, type Options } from './options.ts';
+import { type Options } from './options.ts';
+import { selectPlugins } from './plugins/load.ts';
 import { acquireLock } from './lock.ts';
 
 export interface OpenedStore {
@@ -56,25 +57,14 @@ export function redact(url: string): string {
   }
 }
 
-/** The plugins this node knows: `bundled`, or a comma list of bundled names. */
-export function loadPluginCatalog(spec: string | undefined): PluginCatalog {
-  const names = (spec ?? 'bundled').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bundled = new Map(bundledPluginSchemas.map((p) => [p.name, p]));
-  const chosen = new Map<string, (typeof bundledPluginSchemas)[number]>();
-  for (const name of names) {
-    if (name === 'bundled') for (const p of bundledPluginSchemas) chosen.set(p.name, p);
-    else if (name === 'off') continue;
-    else {
-      const p = bundled.get(name);
-      if (p === undefined) throw new UsageError(`unknown plugin '${name}' in --plugins; bundled plugins are: ${[...bundled.keys()].sort().join(', ')}`);
-      chosen.set(name, p);
-    }
-  }
-  return pluginCatalog([...chosen.values()]);
+/** The plugin schemas this node validates configs against: `bundled`, bundled names, custom plugin paths. */
+export async function loadPluginCatalog(spec: string | undefined): Promise<PluginCatalog> {
+  const selection = await selectPlugins(spec, new Set(bundledPluginSchemas.map((p) => p.name)));
+  return pluginCatalog([...bundledPluginSchemas.filter((p) => selection.bundled(p.name)), ...selection.custom.map((p) => p.schema)]);
 }
 
-export function createPreparer(options: Options): EntityPreparer {
-  return new EntityPreparer(loadPluginCatalog(options.plugins));
+export async function createPreparer(options: Options): Promise<EntityPreparer> {
+  return new EntityPreparer(await loadPluginCatalog(options.plugins));
 }
 
 /** A node id that survives restarts, kept in PREFIX/node_id (Kong picks a new random one each start). */

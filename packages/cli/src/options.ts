@@ -21,7 +21,7 @@ export const OPTIONS = [
   { name: 'admin_listen', description: 'address the Admin API listens on', default: '127.0.0.1:8001' },
   { name: 'admin_token', description: 'when set, every Admin API request must carry it (Authorization: Bearer …)' },
   { name: 'pg_url', description: 'Postgres connection URL; without it the embedded PGlite store is used' },
-  { name: 'plugins', description: 'comma-separated plugin names, "bundled" for all bundled plugins', default: 'bundled' },
+  { name: 'plugins', description: 'comma-separated: "bundled" (every bundled plugin), bundled plugin names, and paths of custom plugins (./my-plugin)', default: 'bundled' },
   { name: 'admin_url', description: 'for config import/export: talk to a running Admin API instead of the store' },
   { name: 'nest', description: 'config export: nest children under their parents', boolean: true },
   { name: 'cluster_listen', description: 'control_plane: address data planes connect to (TLS WebSocket)', default: '0.0.0.0:8005' },

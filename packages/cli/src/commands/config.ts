@@ -45,9 +45,10 @@ function report(err: unknown): number {
   return 1;
 }
 
-function validate(options: Options, file: string): number {
+async function validate(options: Options, file: string): Promise<number> {
+  const preparer = await createPreparer(options);
   try {
-    const cfg = validateConfig(readText(file), createPreparer(options));
+    const cfg = validateConfig(readText(file), preparer);
     const counts = Object.entries(cfg.entities).filter(([, v]) => v.length > 0).map(([k, v]) => `${v.length} ${k}`);
     console.log(`${file} is valid: ${counts.join(', ') || 'no entities'}`);
     return 0;
@@ -59,9 +60,10 @@ function validate(options: Options, file: string): number {
 async function importFile(options: Options, file: string): Promise<number> {
   const text = readText(file);
   if (options.admin_url !== undefined) return viaAdmin(options, 'POST', text);
+  const preparer = await createPreparer(options);
   let cfg;
   try {
-    cfg = validateConfig(text, createPreparer(options));
+    cfg = validateConfig(text, preparer);
   } catch (err) {
     return report(err);
   }

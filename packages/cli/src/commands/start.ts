@@ -58,7 +58,7 @@ async function proxies(options: Options, workers: number, log: ReturnType<typeof
 
 async function startWithStore(options: Options, role: Role, workers: number, log: ReturnType<typeof consoleLogger>, stops: Array<() => Promise<void>>): Promise<void> {
   const listen = parseListen(options.admin_listen ?? '127.0.0.1:8001');
-  const preparer = createPreparer(options);
+  const preparer = await createPreparer(options);
   const opened: OpenedStore = await openNodeStore(options);
   stops.push(() => opened.close());
   // The embedded store is this node's own, so it is migrated on start; a shared Postgres is migrated explicitly.
@@ -96,7 +96,7 @@ async function startDataPlane(options: Options, workers: number, log: ReturnType
   if ((file === undefined) === (cp === undefined)) {
     throw new UsageError('a data_plane needs either --cluster-control-plane HOST:PORT (hybrid mode) or --declarative-config FILE (DB-less)');
   }
-  const snapshot = file !== undefined ? loadDeclarativeFile(file, createPreparer(options)) : undefined;
+  const snapshot = file !== undefined ? loadDeclarativeFile(file, await createPreparer(options)) : undefined;
   const group = await proxies(options, workers, log);
   stops.push(() => group.close());
   let link: Awaited<ReturnType<typeof dataPlaneLink>> | undefined;

@@ -3,13 +3,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { pluginRegistry, selfSignedCertificate, type PemPair, type PluginRegistry } from '@tollgate/data-plane';
 import { bundledPlugins } from '@tollgate/plugins/handlers';
+import { bundledPluginSchemas } from '@tollgate/plugins/schemas';
+import { selectPlugins } from '../plugins/load.ts';
 import { UsageError } from '../options.ts';
 
-/** Runtimes of the plugins named by --plugins (`bundled` = every bundled plugin that has one). */
-export function loadPluginRuntimes(spec: string | undefined): PluginRegistry {
-  const names = new Set((spec ?? 'bundled').split(',').map((s) => s.trim()).filter((s) => s !== ''));
-  const all = names.has('bundled');
-  return pluginRegistry(bundledPlugins.filter((p) => all || names.has(p.schema.name)));
+/**
+ * Runtimes of the plugins named by --plugins: bundled ones that have a runtime (`bundled` = all of them),
+ * and custom plugins loaded from their paths.
+ */
+export async function loadPluginRuntimes(spec: string | undefined): Promise<PluginRegistry> {
+  const selection = await selectPlugins(spec, new Set(bundledPluginSchemas.map((p) => p.name)));
+  return pluginRegistry([...bundledPlugins.filter((p) => selection.bundled(p.schema.name)), ...selection.custom]);
 }
 
 /** --ssl-cert/--ssl-cert-key, or a self-signed certificate made once and kept in PREFIX/ssl. */

@@ -33,7 +33,7 @@ export async function startProxies(settings: ProxySettings, workers: number, log
 }
 
 async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGroup> {
-  const dp = new DataPlane({ plugins: loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
+  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
   await dp.listen();
   let version = -1;
   return {

@@ -7,7 +7,7 @@ import type { PrimaryMessage, WorkerMessage } from './supervisor.ts';
 
 const settings = JSON.parse(process.env['TOLLGATE_PROXY_SETTINGS'] ?? '{}') as { listen: ListenAddress[]; certificate: PemPair; plugins?: string };
 const log = consoleLogger(`proxy ${process.pid}`);
-const dp = new DataPlane({ plugins: loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
+const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
 const send = (msg: PrimaryMessage) => process.send?.(msg);
 
 process.on('message', (msg: WorkerMessage) => {
