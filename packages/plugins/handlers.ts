@@ -11,9 +11,12 @@ import cors from './cors/index.ts';
 import ipRestriction from './ip-restriction/index.ts';
 import jwt from './jwt/index.ts';
 import keyAuth from './key-auth/index.ts';
+import prometheus from './prometheus/index.ts';
+import proxyCache from './proxy-cache/index.ts';
 import rateLimiting from './rate-limiting/index.ts';
 import requestSizeLimiting from './request-size-limiting/index.ts';
 import requestTransformer from './request-transformer/index.ts';
+import responseTransformer from './response-transformer/index.ts';
 
 export const bundledPlugins: readonly PluginDefinition[] = [
   correlationId,
@@ -26,6 +29,9 @@ export const bundledPlugins: readonly PluginDefinition[] = [
   requestSizeLimiting,
   rateLimiting,
   requestTransformer,
+  responseTransformer,
+  proxyCache,
+  prometheus,
   httpLog,
   fileLog,
 ];

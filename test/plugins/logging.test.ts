@@ -143,6 +143,10 @@ describe('log plugins', () => {
     expect(body.request.headers['x-forwarded-for']).toBeUndefined();
     expect(typeof body.request.id).toBe('string');
     expect(body.response.status).toBe(200);
+    // the response headers as the client got them: the upstream's plus the gateway's
+    expect(body.response.headers['x-upstream']).toBe(res.headers.get('x-upstream'));
+    expect(body.response.headers['content-type']).toBe('application/json');
+    expect(body.response.headers['x-kong-request-id']).toBe(res.headers.get('x-kong-request-id'));
     expect(body.upstream_status).toBe('200');
     expect(body.route.name).toBe('single');
     expect(typeof body.route.id).toBe('string');

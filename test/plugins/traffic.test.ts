@@ -9,21 +9,10 @@ import { matches, parseCidr, parseIp } from '../../packages/plugins/ip-restricti
 import rateLimiting from '../../packages/plugins/rate-limiting/index.ts';
 import { periodBounds } from '../../packages/plugins/rate-limiting/handler.ts';
 import requestTransformer from '../../packages/plugins/request-transformer/index.ts';
+import { fakeAuth } from '../support/fake-auth.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
 import { rawRequest, startUpstream, type Upstream } from '../support/upstream.ts';
 
-/** Authenticates the consumer named in X-User (for consumer-scoped rate limits). */
-const fakeAuth = definePlugin({
-  schema: definePluginSchema({ name: 'test-auth', version: '1.0.0', priority: 1500, config: Type.Object({}, { additionalProperties: false }) }),
-  handlers: {
-    access(ctx) {
-      const user = ctx.request.header('x-user');
-      if (user === undefined) return;
-      const consumer = ctx.entities.find('consumers', 'username', user);
-      if (consumer !== undefined) ctx.authenticate(consumer as never);
-    },
-  },
-});
 
 const plugins: PluginDefinition[] = [cors, ipRestriction, rateLimiting, requestTransformer, fakeAuth];
 
@@ -99,6 +88,13 @@ beforeAll(async () => {
             }),
             route('/rt-uri', 'request-transformer', { replace: { uri: '/rewritten/$(query_params.id)' } }),
             route('/rt-template', 'request-transformer', { add: { headers: ['x-copied:from-$(headers["x-source"])', 'x-query:$(query_params.q)'] } }),
+            {
+              name: 'rt-captures',
+              paths: ['~/rt-captures/(?<user>[a-z]+)/(\\d+)$'],
+              plugins: [{ name: 'request-transformer', config: { replace: { uri: '/users/$(uri_captures.user)/items/$(uri_captures[2])' }, add: { headers: ['x-whole:$(uri_captures[0])'] } } }],
+            },
+            route('/rt-method', 'request-transformer', { http_method: 'PUT' }),
+            route('/rt-method-get', 'request-transformer', { http_method: 'GET' }),
           ],
         },
       ],
@@ -417,6 +413,25 @@ describe('request-transformer', () => {
   it('replaces the upstream URI, with templates, keeping the query string', async () => {
     const seen = echo(await get('/rt-uri/anything?id=42'));
     expect(seen.url).toBe('/rewritten/42?id=42');
+  });
+
+  it('renders $(uri_captures...) from a regex route, named and numbered', async () => {
+    const seen = echo(await get('/rt-captures/alice/42'));
+    expect(seen.url).toBe('/users/alice/items/42');
+    expect(seen.headers['x-whole']).toBe('/rt-captures/alice/42');
+  });
+
+  it('changes the upstream method with http_method, keeping the body', async () => {
+    const res = await rawRequest(`${proxy.url}/rt-method`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'payload' });
+    expect(echo(res).method).toBe('PUT');
+    expect(echo(res).body).toBe('payload');
+  });
+
+  it('moves a form body into the query string when http_method turns the request into a GET', async () => {
+    const res = await rawRequest(`${proxy.url}/rt-method-get?a=1&b=old`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'b=new&c=3' });
+    const seen = echo(res);
+    expect(seen.method).toBe('GET');
+    expect(new URL(seen.url, 'http://x').searchParams.toString()).toBe('a=1&b=new&c=3');
   });
 
   it('renders $(headers...) and $(query_params...) templates', async () => {

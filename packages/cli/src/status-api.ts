@@ -1,7 +1,10 @@
-// The data plane's status API: `/status` (what config is in force) and `/status/ready` (200 once every
-// proxy worker has a config, 503 before), for load balancers and orchestrators.
+// The data plane's status API: `/status` (what config is in force), `/status/ready` (200 once every
+// proxy worker has a config, 503 before), for load balancers and orchestrators, and `/metrics`
+// (Prometheus text format, see metrics.ts), for scrapers.
 import { createServer, type Server } from 'node:http';
+import { joinExpositions, METRICS_CONTENT_TYPE, nodeRegistry } from './metrics.ts';
 import type { ProxyGroup } from './proxy/supervisor.ts';
+import { VERSION } from './version.ts';
 
 export interface StatusApi {
   server: Server;
@@ -10,7 +13,8 @@ export interface StatusApi {
 
 export type LinkStatus = () => { state: string; version: number | null; hash: string | null };
 
-export async function startStatusApi(listen: { host: string; port: number }, group: ProxyGroup, link?: LinkStatus): Promise<StatusApi> {
+export async function startStatusApi(listen: { host: string; port: number }, group: ProxyGroup, link?: LinkStatus, node: { nodeId?: string } = {}): Promise<StatusApi> {
+  const own = nodeRegistry({ nodeId: node.nodeId, version: VERSION, applied: () => group.applied(), link });
   const server = createServer((req, res) => {
     const versions = group.applied();
     const ready = versions.length > 0 && versions.every((v) => v >= 0);
@@ -20,6 +24,17 @@ export async function startStatusApi(listen: { host: string; port: number }, gro
       res.end(text);
     };
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      Promise.all([group.metrics(), own.metrics()]).then(
+        (texts) => {
+          const text = joinExpositions(texts);
+          res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        (err: unknown) => send(503, { message: `could not collect metrics: ${(err as Error).message}; retry the scrape (a proxy worker that is starting or restarting may not answer)` }),
+      );
+      return;
+    }
     if (path === '/status/ready') return ready ? send(200, { message: 'ready' }) : send(503, { message: 'no configuration loaded yet' });
     if (path === '/status') {
       const cluster = link?.();

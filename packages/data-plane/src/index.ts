@@ -2,6 +2,7 @@
 export { DataPlane, type ApplyResult, type DataPlaneOptions, type ListenAddress } from './node.ts';
 export type { ConfigSnapshot, SnapshotEntity } from './config/snapshot.ts';
 export { pluginRegistry, type PluginRegistry } from './plugins/registry.ts';
+export { answerCounterRequest, MemoryCounterStore, RemoteCounterStore, type CounterReply, type CounterRequest, type CounterStore } from './plugins/counters.ts';
 export { selfSignedCertificate, type PemPair } from './tls/self-signed.ts';
 export { generateClusterCertificates, issueCertificate, DEFAULT_CLUSTER_SERVER_NAME, type CertificateOptions, type ClusterCertificateOptions, type ClusterCertificates } from './tls/cluster-certs.ts';
 export { ClusterClient, type AppliedConfig, type ApplyOutcome, type ClusterClientOptions, type ClusterClientTls, type LinkState } from './cluster/client.ts';

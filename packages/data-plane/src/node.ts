@@ -3,10 +3,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@tollgate/plugin-sdk';
+import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import { createResolver, type BalancerDeps } from './balancer/index.ts';
+import type { TargetHealth } from './balancer/index.ts';
 import { compileConfig, type RuntimeConfig } from './config/compile.ts';
 import type { ConfigSnapshot } from './config/snapshot.ts';
+import { MemoryCounterStore } from './plugins/counters.ts';
 import type { PluginRegistry } from './plugins/registry.ts';
 import { ProxyHandler } from './proxy/handler.ts';
 import { PoolRegistry } from './proxy/pools.ts';
@@ -27,6 +29,17 @@ export interface DataPlaneOptions {
   balancer?: BalancerDeps;
   /** Upstream connections per target address. */
   upstreamConnections?: number;
+  /**
+   * The node-wide counters plugins see as `ctx.counters`. Default: this process's memory; clustered
+   * workers pass a RemoteCounterStore so all of a node's workers share one count.
+   */
+  counters?: CounterStore;
+}
+
+/** One upstream's health, for metrics (see `DataPlane.upstreamHealth`). */
+export interface UpstreamHealth {
+  readonly upstream: string;
+  readonly targets: readonly TargetHealth[];
 }
 
 export type ApplyResult = { ok: true; version: number; warnings: readonly string[]; ms: number } | { ok: false; error: string };
@@ -44,11 +57,30 @@ export class DataPlane {
     // One DNS cache for every balancer of every config generation.
     this.#balancerDeps = { resolver: createResolver(), log: (m) => options.log.info(m), ...options.balancer };
     this.#pools = new PoolRegistry({ connections: options.upstreamConnections ?? 256 });
-    this.#handler = new ProxyHandler({ config: () => this.#config, pools: this.#pools, log: options.log });
+    // `counters` reaches plugins as ctx.counters once ProxyDeps declares it (see plugins/context.ts).
+    const deps = { config: () => this.#config, pools: this.#pools, log: options.log, counters: options.counters ?? new MemoryCounterStore() };
+    this.#handler = new ProxyHandler(deps);
   }
 
   get config(): RuntimeConfig | undefined {
     return this.#config;
+  }
+
+  /** Each upstream of the config in force (by name) with its targets' health, as `/upstreams/{u}/health` shows it. */
+  upstreamHealth(): UpstreamHealth[] {
+    const config = this.#config;
+    if (config === undefined) return [];
+    const out: UpstreamHealth[] = [];
+    for (const [id, balancer] of config.upstreamBalancers) {
+      out.push({ upstream: String(config.entities.get('upstreams', id)?.['name'] ?? id), targets: balancer.health() });
+    }
+    return out;
+  }
+
+  /** The stored `config` of every enabled instance of plugin `name` in the config in force. */
+  pluginConfigs(name: string): Array<Readonly<Record<string, unknown>>> {
+    const plugins = this.#config?.entities.list('plugins', 'name', name) ?? [];
+    return plugins.filter((p) => p['enabled'] !== false).map((p) => (p['config'] ?? {}) as Readonly<Record<string, unknown>>);
   }
 
   /** Builds `snapshot` and swaps it in; on any failure the current config stays in force. */

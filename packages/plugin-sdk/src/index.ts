@@ -41,10 +41,19 @@ export interface RequestView {
   body(): Promise<Buffer>;
   /** Declared Content-Length, or undefined for a chunked body. */
   readonly contentLength: number | undefined;
+  /**
+   * Kong's `uri_captures` when the route matched by a regex path: `'0'` is the whole match, then the
+   * numbered and named groups (`{ '0': '/users/42', '1': '42', id: '42' }`); null otherwise.
+   */
+  readonly uriCaptures: Readonly<Record<string, string>> | null;
 }
 
 /** Changes to what is sent upstream. */
 export interface UpstreamRequest {
+  /** The method sent upstream (the client's unless a plugin changed it). */
+  readonly method: string;
+  /** Sends the request upstream with another method (Kong's `kong.service.request.set_method`). */
+  setMethod(method: string): void;
   setHeader(name: string, value: string | string[]): void;
   removeHeader(name: string): void;
   header(name: string): string | string[] | undefined;
@@ -64,7 +73,13 @@ export interface ResponseApi {
   /** Adds or replaces a header on the response to the client. */
   setHeader(name: string, value: string | string[]): void;
   removeHeader(name: string): void;
+  /**
+   * A response header as the client will get it: the upstream's (or the gateway answer's) with the
+   * plugins' changes so far applied. Known from the `response` phase on.
+   */
   header(name: string): string | string[] | undefined;
+  /** Every response header as the client will get it (a copy, lower-case names); `{}` before the response phase. */
+  headers(): Headers;
   /** The status that is or will be sent (upstream status in the response phase). */
   readonly status: number;
   /** In the response phase with `bufferResponseBody`: the full upstream body, replaceable. */
@@ -96,6 +111,23 @@ export interface EntityLookup {
   get(entity: string, id: string): EntityView | undefined;
 }
 
+/**
+ * Counters shared by every worker process of one node, the role of Kong's `kong_rate_limiting_counters`
+ * shared dict. In a single process the calls answer synchronously (no Promise on the hot path); when
+ * the counters live in another process they return Promises, so callers handle both. A failing store
+ * throws or rejects. Key names are the caller's; prefix them with the plugin name.
+ * @example
+ *   const got = ctx.counters.get([key]);
+ *   const [used] = got instanceof Promise ? await got : got;
+ *   if (used! < limit) await ctx.counters.increment([key], [windowEnd]);
+ */
+export interface CounterStore {
+  /** The value of each key, in the order asked: 0 for a key that is absent or expired. */
+  get(keys: readonly string[]): readonly number[] | Promise<readonly number[]>;
+  /** Adds 1 to each key; a key created by this call expires at `expiresAt[i]` (ms since the epoch). */
+  increment(keys: readonly string[], expiresAt: readonly number[]): void | Promise<void>;
+}
+
 /** What every handler receives. `C` is the plugin's config type. */
 export interface PluginContext<C = Record<string, unknown>> {
   readonly config: C;
@@ -118,6 +150,8 @@ export interface PluginContext<C = Record<string, unknown>> {
   readonly requestId: string;
   /** Milliseconds since the request arrived. */
   elapsed(): number;
+  /** Counters shared by every worker process of this node (rate limits, quotas). */
+  readonly counters: CounterStore;
 }
 
 export type PhaseHandler<C> = (ctx: PluginContext<C>) => void | Promise<void>;
@@ -129,16 +163,30 @@ export interface PluginHandlers<C> {
   log?: PhaseHandler<C>;
 }
 
+/** A configured plugin instance: its id and the scope it is attached to (null = any). */
+export interface PluginInstance {
+  readonly id: string;
+  readonly routeId: string | null;
+  readonly serviceId: string | null;
+  readonly consumerId: string | null;
+}
+
 /** A plugin with its runtime: the schema, the handlers, and per-instance setup. */
 export interface PluginDefinition<C = any> {
   readonly schema: PluginSchema;
-  /** Needs the whole upstream response body in the `response` phase (costs buffering). */
-  readonly bufferResponseBody?: boolean;
+  /**
+   * Needs the whole upstream response body in the `response` phase. Buffering costs memory and holds
+   * the response until the upstream has finished, so a function may decide per plugin instance from
+   * its prepared config: a route whose instances all answer false keeps streaming.
+   * @example bufferResponseBody: (config) => config.json !== undefined
+   */
+  readonly bufferResponseBody?: boolean | ((config: C) => boolean);
   /**
    * Called once per plugin instance when a config is applied: turn the config into whatever the
    * handlers need (compiled regexes, parsed sizes). The result is the `config` handlers receive.
+   * `instance` tells where the instance is attached (Kong's `conf.route_id`, `conf.service_id`…).
    */
-  prepare?(config: Record<string, unknown>): C;
+  prepare?(config: Record<string, unknown>, instance: PluginInstance): C;
   readonly handlers: PluginHandlers<C>;
 }
 

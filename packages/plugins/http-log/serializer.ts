@@ -1,6 +1,6 @@
 // Kong's basic log serializer (kong/pdk/log.lua `serialize`), built from what the plugin SDK exposes.
-// Shared by http-log and file-log. Fields the SDK cannot see (response headers set by the upstream,
-// byte sizes on the wire, balancer tries) are approximated or left out, as noted per field.
+// Shared by http-log and file-log. Fields the SDK cannot see (byte sizes on the wire, balancer tries)
+// are approximated or left out, as noted per field.
 import type { PluginContext } from '@tollgate/plugin-sdk';
 
 /** ctx.shared keys where the timing marks of one request are kept (shared by all log plugins). */
@@ -83,8 +83,8 @@ export function serialize(ctx: PluginContext<unknown>): LogEntry {
 
   const status = ctx.response.status;
   const source = ctx.response.source === 'upstream' ? 'upstream' : 'kong';
-  // The SDK exposes only the response headers plugins set, not the upstream's.
   const responseHeaders: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(ctx.response.headers())) if (value !== undefined) responseHeaders[name] = value;
   const response: Record<string, unknown> = { status, headers: responseHeaders };
   const length = ctx.response.header('content-length');
   if (typeof length === 'string' && /^\d+$/.test(length)) response['size'] = Number(length);

@@ -1,17 +1,31 @@
 // rate-limiting: counts requests in fixed windows aligned to the UTC calendar (second, minute, hour,
 // day, month, year) and answers `error_code` (429) over a limit (kong/plugins/rate-limiting/handler.lua).
 //
-// LIMITATION: only the `local` policy is implemented, and "local" here means THIS PROCESS: counters
-// live in a Map in memory and are NOT shared between worker processes or data plane nodes (Kong's
-// `local` shares them between the workers of a node through shared memory). The `cluster` and `redis`
-// policies are not implemented: such configs are counted locally too, and a warning is logged once.
-import type { Headers, PluginContext, PluginHandlers } from '@tollgate/plugin-sdk';
+// Where counters live (`policy`):
+// - `local`: the node's counters (`ctx.counters`), shared by all of its worker processes as Kong's
+//   workers share a shared dict. In one process they answer synchronously: no Promise per request.
+// - `redis`: counters in Redis (./redis.ts), shared by every data plane that points at it, under
+//   Kong's keys, so Kong and Tollgate nodes can even share one Redis. `sync_rate` is not implemented:
+//   every request counts in Redis at once (what -1 means), and a warning is logged once.
+// - `cluster`: Kong keeps these counters in its database and refuses the policy in DB-less and hybrid
+//   mode. A Tollgate data plane has no database, so such configs count as `local`, with a one-time
+//   warning, rather than leaving routes unlimited.
+// When the store fails, `fault_tolerant` (the default) logs and lets the request through without
+// rate-limit headers; otherwise the client gets Kong's 500 "An unexpected error occurred".
+//
+// As in Kong, keys carry the route and service the plugin *instance* is attached to, not the ones the
+// request matched: a global instance counts a client across all routes, a service's across its routes.
+import type { CounterStore, Headers, PluginContext, PluginHandlers, PluginInstance } from '@tollgate/plugin-sdk';
+import { RedisCounters, redisCounters, redisSettings, type RedisSettings } from './redis.ts';
 
 const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 type Period = (typeof PERIODS)[number];
 
 /** Kong's EXPIRATION table: the window length in seconds used for RateLimit-Reset. */
 const EXPIRATION: Record<Period, number> = { second: 1, minute: 60, hour: 3600, day: 86400, month: 2592000, year: 31536000 };
+
+/** Kong's stand-in for the route or service id of an instance not attached to one. */
+const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface Limit {
   period: Period;
@@ -22,18 +36,25 @@ interface Limit {
 
 export interface RateLimitingConfig {
   limits: Limit[];
+  /** `ratelimit:<route_id>:<service_id>:` of the instance; the identifier and window follow. */
+  keyScope: string;
   limit_by: 'consumer' | 'credential' | 'ip' | 'service' | 'header' | 'path';
   headerName: string | undefined;
   path: string | undefined;
-  policy: string;
+  policy: 'local' | 'cluster' | 'redis';
+  fault_tolerant: boolean;
+  /** Set with the `redis` policy only. */
+  redis: RedisSettings | undefined;
   hide_client_headers: boolean;
   error_code: number;
   error_message: string;
+  /** Logged once per process when this config first runs. */
+  warning: string | undefined;
 }
 
 const capitalize = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 
-export function prepareRateLimiting(config: Record<string, unknown>): RateLimitingConfig {
+export function prepareRateLimiting(config: Record<string, unknown>, instance?: PluginInstance): RateLimitingConfig {
   const limits: Limit[] = [];
   for (const period of PERIODS) {
     const limit = config[period];
@@ -41,84 +62,71 @@ export function prepareRateLimiting(config: Record<string, unknown>): RateLimiti
       limits.push({ period, limit, limitHeader: `X-RateLimit-Limit-${capitalize(period)}`, remainingHeader: `X-RateLimit-Remaining-${capitalize(period)}` });
     }
   }
+  const policy = (config['policy'] as RateLimitingConfig['policy'] | undefined) ?? 'local';
+  const syncRate = typeof config['sync_rate'] === 'number' ? config['sync_rate'] : -1;
+  let warning: string | undefined;
+  if (policy === 'cluster') warning = "rate-limiting: policy 'cluster' needs a database, which a data plane does not have; counting with the 'local' policy (node-wide) instead";
+  else if (policy === 'redis' && syncRate > 0) warning = `rate-limiting: sync_rate ${syncRate} is not implemented; every request is counted in Redis as it arrives (sync_rate -1)`;
   return {
     limits,
+    keyScope: `ratelimit:${instance?.routeId ?? EMPTY_UUID}:${instance?.serviceId ?? EMPTY_UUID}:`,
     limit_by: (config['limit_by'] as RateLimitingConfig['limit_by']) ?? 'consumer',
     headerName: typeof config['header_name'] === 'string' ? config['header_name'].toLowerCase() : undefined,
     path: typeof config['path'] === 'string' ? config['path'] : undefined,
-    policy: typeof config['policy'] === 'string' ? config['policy'] : 'local',
+    policy,
+    fault_tolerant: config['fault_tolerant'] !== false,
+    redis: policy === 'redis' ? redisSettings(config) : undefined,
     hide_client_headers: config['hide_client_headers'] === true,
     error_code: typeof config['error_code'] === 'number' ? config['error_code'] : 429,
     error_message: typeof config['error_message'] === 'string' ? config['error_message'] : 'API rate limit exceeded',
+    warning,
   };
+}
+
+/** Start (UTC, ms) of the calendar period containing `now`. */
+export function periodStart(period: Period, now: number): number {
+  switch (period) {
+    case 'second':
+      return now - (now % 1000);
+    case 'minute':
+      return now - (now % 60000);
+    case 'hour':
+      return now - (now % 3600000);
+    case 'day':
+      return now - (now % 86400000);
+    case 'month': {
+      const d = new Date(now);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    }
+    case 'year':
+      return Date.UTC(new Date(now).getUTCFullYear(), 0, 1);
+  }
+}
+
+/** Start of the period after the one starting at `start`. */
+export function periodEnd(period: Period, start: number): number {
+  switch (period) {
+    case 'second':
+      return start + 1000;
+    case 'minute':
+      return start + 60000;
+    case 'hour':
+      return start + 3600000;
+    case 'day':
+      return start + 86400000;
+    case 'month': {
+      const d = new Date(start);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    }
+    case 'year':
+      return Date.UTC(new Date(start).getUTCFullYear() + 1, 0, 1);
+  }
 }
 
 /** Start of the calendar period (UTC) containing `now`, and the start of the next one, in ms. */
 export function periodBounds(period: Period, now: number): [number, number] {
-  const d = new Date(now);
-  const y = d.getUTCFullYear();
-  const mo = d.getUTCMonth();
-  switch (period) {
-    case 'second': {
-      const s = Math.floor(now / 1000) * 1000;
-      return [s, s + 1000];
-    }
-    case 'minute': {
-      const s = Math.floor(now / 60000) * 60000;
-      return [s, s + 60000];
-    }
-    case 'hour': {
-      const s = Math.floor(now / 3600000) * 3600000;
-      return [s, s + 3600000];
-    }
-    case 'day': {
-      const s = Date.UTC(y, mo, d.getUTCDate());
-      return [s, s + 86400000];
-    }
-    case 'month':
-      return [Date.UTC(y, mo, 1), Date.UTC(y, mo + 1, 1)];
-    case 'year':
-      return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
-  }
-}
-
-/**
- * The in-process counter store: key → count, expiring at the end of its window. Expired windows are
- * swept at most once a second; above MAX_ENTRIES the oldest entries are dropped, so memory is bounded.
- */
-interface Counter {
-  count: number;
-  expiresAt: number;
-}
-const MAX_ENTRIES = 200_000;
-const counters = new Map<string, Counter>();
-let nextSweep = 0;
-
-function sweep(now: number): void {
-  if (now < nextSweep && counters.size < MAX_ENTRIES) return;
-  nextSweep = now + 1000;
-  for (const [key, c] of counters) if (c.expiresAt <= now) counters.delete(key);
-  // Still too many live windows: drop the oldest inserted (Map keeps insertion order).
-  for (const key of counters.keys()) {
-    if (counters.size < MAX_ENTRIES) break;
-    counters.delete(key);
-  }
-}
-
-function usage(key: string, now: number): number {
-  const c = counters.get(key);
-  return c === undefined || c.expiresAt <= now ? 0 : c.count;
-}
-
-function increment(key: string, expiresAt: number, now: number): void {
-  const c = counters.get(key);
-  if (c === undefined || c.expiresAt <= now) counters.set(key, { count: 1, expiresAt });
-  else c.count++;
-}
-
-/** For tests: the number of live counter entries. */
-export function counterEntries(): number {
-  return counters.size;
+  const start = periodStart(period, now);
+  return [start, periodEnd(period, start)];
 }
 
 /** Kong's get_identifier: falls back to the client IP when the chosen identifier is missing. */
@@ -147,61 +155,117 @@ function identifier(ctx: PluginContext<RateLimitingConfig>): string {
   return id ?? ctx.request.clientIp;
 }
 
-let warnedPolicy = false;
+/** Warnings already logged by this process, so each shows once rather than per request. */
+const warned = new Set<string>();
 
 export const rateLimitingHandlers: PluginHandlers<RateLimitingConfig> = {
   access(ctx) {
     const { config } = ctx;
-    if (config.policy !== 'local' && !warnedPolicy) {
-      warnedPolicy = true;
-      ctx.log.warn(`rate-limiting: policy '${config.policy}' is not implemented; counting in process memory (local)`);
+    if (config.warning !== undefined && !warned.has(config.warning)) {
+      warned.add(config.warning);
+      ctx.log.warn(config.warning);
     }
     const now = Date.now();
-    sweep(now);
-    const id = identifier(ctx);
-    const prefix = `ratelimit:${ctx.route?.id ?? ''}:${ctx.service?.id ?? ''}:${id}:`;
-    const windows = config.limits.map((l) => {
-      const [start, end] = periodBounds(l.period, now);
-      const key = `${prefix}${start}:${l.period}`;
-      return { l, start, end, key, remaining: l.limit - usage(key, now) };
-    });
-    // Kong stops at the last period (shortest to longest) whose remaining is <= 0.
-    let stop: Period | undefined;
-    for (const w of windows) if (w.remaining <= 0) stop = w.l.period;
-
-    let headers: Headers | undefined;
-    let reset: number | undefined;
-    if (!config.hide_client_headers) {
-      headers = {};
-      let limit = 0;
-      let window = 0;
-      let remaining: number | undefined;
-      for (const w of windows) {
-        let current = w.remaining;
-        if (stop === undefined || stop === w.l.period) current -= 1;
-        current = Math.max(0, current);
-        const length = EXPIRATION[w.l.period];
-        // The most restrictive window: fewest remaining, then the longest.
-        if (remaining === undefined || current < remaining || (current === remaining && length > window)) {
-          limit = w.l.limit;
-          window = length;
-          remaining = current;
-          reset = Math.max(1, window - Math.floor((now - w.start) / 1000));
-        }
-        headers[w.l.limitHeader] = String(w.l.limit);
-        headers[w.l.remainingHeader] = String(current);
-      }
-      headers['RateLimit-Limit'] = String(limit);
-      headers['RateLimit-Remaining'] = String(remaining ?? 0);
-      if (reset !== undefined) headers['RateLimit-Reset'] = String(reset);
+    const limits = config.limits;
+    const prefix = `${config.keyScope}${identifier(ctx)}:`;
+    const keys = new Array<string>(limits.length);
+    const starts = new Array<number>(limits.length);
+    const ends = new Array<number>(limits.length);
+    for (let i = 0; i < limits.length; i++) {
+      const period = limits[i]!.period;
+      const start = periodStart(period, now);
+      starts[i] = start;
+      ends[i] = periodEnd(period, start);
+      keys[i] = `${prefix}${start}:${period}`;
     }
-    if (stop !== undefined) {
-      const exitHeaders: Headers = headers ?? {};
-      if (reset !== undefined) exitHeaders['Retry-After'] = String(reset);
-      ctx.response.exit(config.error_code, { message: config.error_message }, exitHeaders);
-      return;
+    const store: CounterStore = config.redis === undefined ? ctx.counters : redisCounters(config.redis, now);
+    let usage: readonly number[] | Promise<readonly number[]>;
+    try {
+      usage = store.get(keys);
+    } catch (err) {
+      return unavailable(ctx, store, err);
     }
-    if (headers !== undefined) for (const [name, value] of Object.entries(headers)) ctx.response.setHeader(name, value!);
-    for (const w of windows) increment(w.key, w.end, now);
+    if (usage instanceof Promise) {
+      return usage.then(
+        (used) => enforce(ctx, store, now, keys, starts, ends, used),
+        (err: unknown) => unavailable(ctx, store, err),
+      );
+    }
+    return enforce(ctx, store, now, keys, starts, ends, usage);
   },
 };
+
+/** Answers over the limit, or adds the headers and counts the request. */
+function enforce(
+  ctx: PluginContext<RateLimitingConfig>, store: CounterStore, now: number,
+  keys: readonly string[], starts: readonly number[], ends: readonly number[], used: readonly number[],
+): void | Promise<void> {
+  const { config } = ctx;
+  const limits = config.limits;
+  // Kong stops at the last period (shortest to longest) whose remaining is <= 0.
+  let stop = -1;
+  for (let i = 0; i < limits.length; i++) if (limits[i]!.limit - used[i]! <= 0) stop = i;
+
+  let headers: Headers | undefined;
+  let reset: number | undefined;
+  if (!config.hide_client_headers) {
+    headers = {};
+    let limit = 0;
+    let window = 0;
+    let remaining: number | undefined;
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!;
+      let current = l.limit - used[i]!;
+      if (stop === -1 || stop === i) current -= 1;
+      current = Math.max(0, current);
+      const length = EXPIRATION[l.period];
+      // The most restrictive window: fewest remaining, then the longest.
+      if (remaining === undefined || current < remaining || (current === remaining && length > window)) {
+        limit = l.limit;
+        window = length;
+        remaining = current;
+        reset = Math.max(1, window - Math.floor((now - starts[i]!) / 1000));
+      }
+      headers[l.limitHeader] = String(l.limit);
+      headers[l.remainingHeader] = String(current);
+    }
+    headers['RateLimit-Limit'] = String(limit);
+    headers['RateLimit-Remaining'] = String(remaining ?? 0);
+    if (reset !== undefined) headers['RateLimit-Reset'] = String(reset);
+  }
+  if (stop !== -1) {
+    const exitHeaders: Headers = headers ?? {};
+    if (reset !== undefined) exitHeaders['Retry-After'] = String(reset);
+    ctx.response.exit(config.error_code, { message: config.error_message }, exitHeaders);
+    return;
+  }
+  if (headers !== undefined) for (const name in headers) ctx.response.setHeader(name, headers[name]!);
+  let counted: void | Promise<void>;
+  try {
+    counted = store.increment(keys, ends);
+  } catch (err) {
+    return notCounted(ctx, err);
+  }
+  if (counted instanceof Promise) return counted.catch((err: unknown) => notCounted(ctx, err));
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Kong's get_usage failure: the store could not say how much is used. The increment is skipped
+ * too: the store just failed, and a second attempt would only add its timeout to the request.
+ */
+function unavailable(ctx: PluginContext<RateLimitingConfig>, store: CounterStore, err: unknown): void {
+  const report = !(store instanceof RedisCounters) || store.shouldReport(Date.now());
+  if (ctx.config.fault_tolerant) {
+    if (report) ctx.log.error(`rate-limiting: failed to get usage, letting requests through (fault_tolerant): ${messageOf(err)}`);
+    return;
+  }
+  if (report) ctx.log.error(`rate-limiting: failed to get usage, answering 500 (fault_tolerant is off): ${messageOf(err)}`);
+  ctx.response.exit(500, { message: 'An unexpected error occurred' });
+}
+
+/** The request was allowed but could not be counted (Kong logs this too and carries on). */
+function notCounted(ctx: PluginContext<RateLimitingConfig>, err: unknown): void {
+  ctx.log.warn(`rate-limiting: incrementing the counters failed, this request is not counted: ${messageOf(err)}`);
+}

@@ -3,10 +3,8 @@
 // url-encoded forms), then query string; within each, remove → rename → replace → add → append.
 // Everything is split and compiled once in `prepare`, `$(...)` templates included.
 //
-// Not implemented: `http_method` (the plugin SDK cannot change the upstream method; the field is
-// accepted and ignored), multipart bodies (left untouched), `$(uri_captures...)` templates (the SDK
-// does not expose captures; they render as ''), and replacing the upstream Host header (the proxy
-// sets Host itself unless the route has preserve_host).
+// Not implemented: multipart bodies (left untouched), and replacing the upstream Host header (the
+// proxy sets Host itself unless the route has preserve_host).
 import type { PluginContext, PluginHandlers } from '@tollgate/plugin-sdk';
 
 /** A value: literal text and template references, concatenated. */
@@ -28,20 +26,22 @@ interface Actions {
 
 export interface RequestTransformerConfig {
   uri: Template | undefined;
+  /** Upper-cased `http_method`, or undefined to keep the client's. */
+  method: string | undefined;
   headers: Actions;
   querystring: Actions;
   body: Actions;
   hasBody: boolean;
 }
 
-const TEMPLATE = /\$\(\s*(headers|query_params|uri_captures)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*(["'])(.*?)\3\s*\])\s*\)/g;
+const TEMPLATE = /\$\(\s*(headers|query_params|uri_captures)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*(?:(["'])(.*?)\3|(\d+))\s*\])\s*\)/g;
 
 function compileTemplate(text: string): Template {
   const parts: Template = [];
   let last = 0;
   for (const m of text.matchAll(TEMPLATE)) {
     if (m.index > last) parts.push(text.slice(last, m.index));
-    parts.push({ source: m[1] as 'headers', name: m[2] ?? m[4]! });
+    parts.push({ source: m[1] as 'headers', name: m[2] ?? m[4] ?? m[5]! });
     last = m.index + m[0].length;
   }
   if (last < text.length || parts.length === 0) parts.push(text.slice(last));
@@ -57,6 +57,7 @@ function render(template: Template, ctx: PluginContext<RequestTransformerConfig>
       // Kong's template `headers` table accepts `_` for `-`.
       out += ctx.request.header(part.name.toLowerCase()) ?? ctx.request.header(part.name.toLowerCase().replaceAll('_', '-')) ?? '';
     } else if (part.source === 'query_params') out += ctx.request.query().get(part.name) ?? '';
+    else out += ctx.request.uriCaptures?.[part.name] ?? '';
   }
   return out;
 }
@@ -98,6 +99,7 @@ export function prepareRequestTransformer(config: Record<string, unknown>): Requ
   const body = compileActions(config, 'body', false);
   return {
     uri: typeof replace?.['uri'] === 'string' ? compileTemplate(replace['uri']) : undefined,
+    method: typeof config['http_method'] === 'string' ? config['http_method'].toUpperCase() : undefined,
     headers: compileActions(config, 'headers', true),
     querystring: compileActions(config, 'querystring', false),
     body,
@@ -210,9 +212,28 @@ async function transformBody(ctx: PluginContext<RequestTransformerConfig>): Prom
   }
 }
 
+/**
+ * Kong's transform_method: a request turned into GET, HEAD or TRACE keeps a url-encoded form body's
+ * fields by moving them into the query string (the body then goes nowhere useful).
+ */
+async function transformMethod(ctx: PluginContext<RequestTransformerConfig>, method: string): Promise<void> {
+  ctx.upstream.setMethod(method);
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'TRACE') return;
+  if ((ctx.request.header('content-type') ?? '').toLowerCase() !== 'application/x-www-form-urlencoded') return;
+  const form = new URLSearchParams((await ctx.request.body()).toString('utf8'));
+  if (form.size === 0) return;
+  const query = new URLSearchParams(ctx.upstream.rawQuery);
+  for (const name of new Set(form.keys())) {
+    query.delete(name);
+    for (const value of form.getAll(name)) query.append(name, value);
+  }
+  ctx.upstream.setQuery(query.toString());
+}
+
 export const requestTransformerHandlers: PluginHandlers<RequestTransformerConfig> = {
   async access(ctx) {
     if (ctx.config.uri !== undefined) ctx.upstream.setPath(render(ctx.config.uri, ctx));
+    if (ctx.config.method !== undefined) await transformMethod(ctx, ctx.config.method);
     transformHeaders(ctx);
     await transformBody(ctx);
     transformQuery(ctx);

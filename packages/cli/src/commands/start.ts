@@ -107,7 +107,7 @@ async function startDataPlane(options: Options, workers: number, log: ReturnType
     stops.push(() => l.stop());
   }
   const linkState = link === undefined ? undefined : () => ({ state: link.state, version: link.current?.version ?? null, hash: link.current?.hash ?? null });
-  const status = options.status_listen === undefined || options.status_listen === 'off' ? undefined : await startStatusApi(parseListen(options.status_listen), group, linkState);
+  const status = options.status_listen === undefined || options.status_listen === 'off' ? undefined : await startStatusApi(parseListen(options.status_listen), group, linkState, { nodeId: nodeId(options) });
   if (status !== undefined) stops.push(() => status.close());
   console.log(`tollgate ${VERSION} (data_plane) — ${file !== undefined ? `serving ${file}` : `following the control plane at ${cp}`}`);
 }

@@ -3,8 +3,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tollgate/plugin-sdk';
-import { DataPlane, type ConfigSnapshot, type ListenAddress, type PemPair } from '@tollgate/data-plane';
+import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair } from '@tollgate/data-plane';
 import { loadPluginRuntimes } from './runtime.ts';
+import { clusterMetrics, localMetrics } from '../metrics.ts';
 
 export interface ProxySettings {
   listen: ListenAddress[];
@@ -23,6 +24,8 @@ export interface ProxyGroup {
   close(): Promise<void>;
   /** Version each worker (or the in-process proxy) last applied. */
   applied(): number[];
+  /** The proxies' metrics in Prometheus text format (every worker's, aggregated). */
+  metrics(): Promise<string>;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -45,6 +48,7 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
     },
     close: () => dp.close(),
     applied: () => [version],
+    metrics: localMetrics(dp),
   };
 }
 
@@ -54,6 +58,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   let latest: ConfigSnapshot | undefined;
   let stopping = false;
   const versions = new Map<Worker, number>();
+  // The node's counters (rate limits) live here, so every worker counts against the same numbers.
+  const counters = new MemoryCounterStore();
   /** Per published version: the workers still to answer, and how to settle the publish. */
   const waiting = new Map<number, { left: Set<Worker>; started: number; settle: (r: PublishResult) => void }>();
   const answered = (worker: Worker, version: number, error: string | undefined) => {
@@ -74,6 +80,9 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     new Promise((resolve, reject) => {
       const worker = cluster.fork(env);
       versions.set(worker, -1);
+      // Node-wide counter requests (type 'tollgate:counters'); a reply to a worker that has just gone is dropped.
+      worker.on('message', (msg: unknown) => answerCounterRequest(counters, msg, (reply) => worker.isConnected() && worker.send(reply, undefined, () => {})));
+      // prom-client's metric replies share this channel (type 'prom-client:…'); they are not ours to handle.
       worker.on('message', (msg: PrimaryMessage) => {
         if (msg.type === 'ready') {
           if (latest !== undefined) worker.send({ type: 'config', snapshot: latest } satisfies WorkerMessage);
@@ -110,5 +119,6 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       await Promise.all(exits);
     },
     applied: () => [...versions.values()],
+    metrics: clusterMetrics(),
   };
 }

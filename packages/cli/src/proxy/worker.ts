@@ -1,15 +1,26 @@
 // A proxy worker process (node:cluster): listens on the shared sockets, applies the snapshots the
 // primary sends, drains and exits when told to.
-import { DataPlane, type ListenAddress, type PemPair } from '@tollgate/data-plane';
+import { DataPlane, RemoteCounterStore, type ListenAddress, type PemPair } from '@tollgate/data-plane';
 import { consoleLogger } from '../logger.ts';
 import { loadPluginRuntimes } from './runtime.ts';
 import type { PrimaryMessage, WorkerMessage } from './supervisor.ts';
+import { serveWorkerMetrics } from '../metrics.ts';
 
 const settings = JSON.parse(process.env['TOLLGATE_PROXY_SETTINGS'] ?? '{}') as { listen: ListenAddress[]; certificate: PemPair; plugins?: string };
 const log = consoleLogger(`proxy ${process.pid}`);
-const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
+// Rate-limit counters live in the primary, so every worker of the node counts against the same numbers.
+// A send that fails later is dropped (the callback keeps it from throwing); the call then times out.
+const ignore = () => {};
+const counters = new RemoteCounterStore((msg) => {
+  if (!process.connected) throw new Error('the IPC channel is closed');
+  process.send!(msg, undefined, undefined, ignore);
+});
+process.on('message', (msg: unknown) => counters.receive(msg));
+const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log, counters });
 const send = (msg: PrimaryMessage) => process.send?.(msg);
+serveWorkerMetrics(dp);
 
+// prom-client's metric requests share this channel (type 'prom-client:…'); serveWorkerMetrics answers them.
 process.on('message', (msg: WorkerMessage) => {
   if (msg.type === 'config') {
     const result = dp.apply(msg.snapshot);

@@ -68,7 +68,10 @@ export class PluginIndex {
       if (service !== undefined && enabledServices !== undefined && !enabledServices.has(service)) continue;
       let prepared: unknown = record['config'];
       try {
-        if (def.prepare !== undefined) prepared = def.prepare(record['config'] as Record<string, unknown>);
+        if (def.prepare !== undefined) {
+          const instance = { id: record.id, routeId: idOf(record['route']) ?? null, serviceId: service ?? null, consumerId: idOf(record['consumer']) ?? null };
+          prepared = def.prepare(record['config'] as Record<string, unknown>, instance);
+        }
       } catch (err) {
         this.errors.push(`plugin '${name}' (${record.id}): ${(err as Error).message}`);
         continue;
@@ -131,10 +134,24 @@ export class PluginIndex {
       access: phase('access'),
       response: phase('response'),
       log: phase('log'),
-      bufferResponseBody: entries.some((e) => e.def.bufferResponseBody === true && e.def.handlers.response !== undefined),
+      bufferResponseBody: entries.some(needsResponseBody),
       entries,
     };
   }
+}
+
+/**
+ * Whether this entry's plugin needs the whole response body. The consumer is only known after the
+ * access phase, so any config the entry may run with (default or consumer-scoped) that asks for the
+ * body makes the route buffer; the handler then sees a body even if its own config did not ask.
+ */
+function needsResponseBody(entry: ChainEntry): boolean {
+  const wants = entry.def.bufferResponseBody;
+  if (wants === undefined || wants === false || entry.def.handlers.response === undefined) return false;
+  if (wants === true) return true;
+  if (entry.config !== undefined && wants(entry.config)) return true;
+  if (entry.byConsumer !== undefined) for (const config of entry.byConsumer.values()) if (wants(config)) return true;
+  return false;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The per-request object plugins see. One per request (only when a chain has plugins); each handler
 // gets a thin view of it carrying that plugin's config, so async handlers never see another's config.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import type { Consumer, EntityLookup, EntityView, Headers, Logger, Phase, PluginContext, RequestView, ResponseApi, UpstreamRequest } from '@tollgate/plugin-sdk';
+import type { Consumer, CounterStore, EntityLookup, EntityView, Headers, Logger, Phase, PluginContext, RequestView, ResponseApi, UpstreamRequest } from '@tollgate/plugin-sdk';
 
 export interface ExitResponse {
   status: number;
@@ -23,6 +23,10 @@ export interface ContextInit {
   service: EntityView | undefined;
   entities: EntityLookup;
   log: Logger;
+  /** The router's regex captures (Kong's uri_captures), null when no regex path matched. */
+  captures: Record<string, string> | null;
+  /** The node's counters (DataPlaneOptions.counters), handed to plugins as `ctx.counters`. */
+  counters: CounterStore;
 }
 
 export class RequestState implements RequestView {
@@ -35,9 +39,12 @@ export class RequestState implements RequestView {
   upstreamPath: string | undefined;
   upstreamQuery: string | undefined;
   upstreamBody: Buffer | undefined;
+  upstreamMethod: string | undefined;
   bufferedBody: Buffer | undefined;
   /** Response headers plugins set (undefined value = remove), applied when the response is written. */
   responseHeaders: OutgoingHttpHeaders | undefined;
+  /** The response's own headers (the upstream's, or a gateway answer's), for `ctx.response.header`. */
+  baseResponseHeaders: OutgoingHttpHeaders | undefined;
   responseStatus = 0;
   responseSource: 'upstream' | 'gateway' | undefined;
   responseBody: Buffer | undefined;
@@ -54,6 +61,7 @@ export class RequestState implements RequestView {
   get path() { return this.init.path; }
   get rawQuery() { return this.init.rawQuery; }
   get clientIp() { return this.init.clientIp; }
+  get uriCaptures() { return this.init.captures; }
   get headers(): Readonly<Headers> { return this.init.req.headers; }
   get contentLength(): number | undefined {
     const v = this.init.req.headers['content-length'];
@@ -93,13 +101,29 @@ export function contextFor<C>(state: RequestState, config: C, phase: Phase): Plu
     removeHeader: (name) => {
       (state.responseHeaders ??= {})[name.toLowerCase()] = undefined;
     },
-    header: (name) => state.responseHeaders?.[name.toLowerCase()] as string | string[] | undefined,
+    // What the client will get: a plugin's change (removal included) wins over the response's own header.
+    header: (name) => {
+      const key = name.toLowerCase();
+      const changes = state.responseHeaders;
+      const value = changes !== undefined && Object.hasOwn(changes, key) ? changes[key] : state.baseResponseHeaders?.[key];
+      return typeof value === 'number' ? String(value) : value;
+    },
+    headers: () => {
+      const out: Headers = {};
+      const base = state.baseResponseHeaders;
+      if (base !== undefined) for (const k in base) { const v = base[k]; if (v !== undefined) out[k] = typeof v === 'number' ? String(v) : v; }
+      const changes = state.responseHeaders;
+      if (changes !== undefined) for (const k in changes) { const v = changes[k]; if (v === undefined) delete out[k]; else out[k] = typeof v === 'number' ? String(v) : v; }
+      return out;
+    },
     get status() { return state.status; },
     get body() { return state.responseBody; },
     set body(b) { state.responseBody = b; },
     get source() { return state.responseSource; },
   };
   const upstream: UpstreamRequest = {
+    get method() { return state.upstreamMethod ?? state.method; },
+    setMethod: (m) => { state.upstreamMethod = m.toUpperCase(); },
     setHeader: (n, v) => { state.init.req.headers[n.toLowerCase()] = v as string; },
     removeHeader: (n) => { delete state.init.req.headers[n.toLowerCase()]; },
     header: (n) => state.init.req.headers[n.toLowerCase()],
@@ -128,5 +152,6 @@ export function contextFor<C>(state: RequestState, config: C, phase: Phase): Plu
     log: state.init.log,
     requestId: state.init.requestId,
     elapsed: () => performance.now() - state.init.startedAt,
+    counters: state.init.counters,
   };
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@tollgate/plugin-sdk';
+import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import type { BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
 import { RequestState } from '../plugins/context.ts';
@@ -21,6 +21,8 @@ export interface ProxyDeps {
   config(): RuntimeConfig | undefined;
   pools: PoolRegistry;
   log: Logger;
+  /** The node's counters, handed to plugins as `ctx.counters`. */
+  counters: CounterStore;
 }
 
 export class ProxyHandler {
@@ -64,7 +66,7 @@ export class ProxyHandler {
     }
     const state = new RequestState({
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: clientAddress(socket.remoteAddress), requestId, startedAt,
-      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
     void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
   }
@@ -100,7 +102,7 @@ export class ProxyHandler {
     if (access === null) return forward(undefined);
     const state = new RequestState({
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp: clientAddress(req.socket.remoteAddress), requestId, startedAt,
-      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
     runPhase('access', access, state).then(
       () => {
@@ -140,6 +142,7 @@ export class ProxyHandler {
       onResponseHeaders: (status, headers) => {
         state.responseSource = 'upstream';
         state.responseStatus = status;
+        state.baseResponseHeaders = headers;
         if (buffered) return;
         if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
         applyResponseHeaders(headers, state.responseHeaders);
@@ -172,8 +175,9 @@ export class ProxyHandler {
     const exit = state.exit!;
     state.responseSource = 'gateway';
     state.responseStatus = exit.status;
-    if (response !== null) this.#runResponsePhaseSync(response, state, requestId);
     const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) });
+    state.baseResponseHeaders = headers;
+    if (response !== null) this.#runResponsePhaseSync(response, state, requestId);
     applyResponseHeaders(headers, state.responseHeaders);
     headers['content-length'] = Buffer.byteLength(body);
     res.writeHead(exit.status, headers);
@@ -196,7 +200,8 @@ export class ProxyHandler {
     const preserve = route.preserve_host && hostHeader !== '';
     if (!preserve) headers.host = service.hostHeader ?? service.defaultHost;
     const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });
-    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, upstream, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
+    const method = state?.upstreamMethod ?? req.method ?? 'GET';
+    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, method, upstream, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
   }
 
   #protocolMismatch(res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {

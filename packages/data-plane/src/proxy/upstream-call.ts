@@ -49,6 +49,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   readonly #pools: PoolRegistry;
   readonly #requestId: string;
   readonly #startedAt: number;
+  readonly #method: string;
   readonly #path: string;
   readonly #body: Buffer | IncomingMessage | null;
   readonly #balancerInput: () => BalancerInput;
@@ -75,6 +76,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     pools: PoolRegistry,
     requestId: string,
     startedAt: number,
+    method: string,
     path: string,
     body: Buffer | null | undefined,
     balancerInput: () => BalancerInput,
@@ -91,7 +93,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#path = path;
     this.#balancerInput = balancerInput;
     this.#hooks = hooks;
-    const method = req.method;
+    this.#method = method;
     const hasBody = body !== undefined && body !== null ? true : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     this.#body = body ?? (hasBody && method !== 'GET' && method !== 'HEAD' ? req : null);
     watchClient(req.socket as ClientSocket, this);
@@ -115,7 +117,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#pools.get(this.#service, peer).dispatch(
       {
         path: this.#path,
-        method: this.#req.method as Dispatcher.HttpMethod,
+        method: this.#method as Dispatcher.HttpMethod,
         headers: this.#req.headers as Record<string, string>,
         body: this.#body,
         headersTimeout: timeout,
@@ -222,7 +224,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #canRetry(code: string): boolean {
     if (this.#tries > this.#service.retries) return false;
     if (!CONNECT_ERRORS.has(code) && !TIMEOUT_ERRORS.has(code)) return false;
-    if (this.#body === null || Buffer.isBuffer(this.#body)) return IDEMPOTENT.has(this.#req.method ?? 'GET') || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    if (this.#body === null || Buffer.isBuffer(this.#body)) return IDEMPOTENT.has(this.#method) || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
     // A streamed body is only safe to resend if not a byte of it has been read.
     return (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') && this.#req.readableFlowing === null;
   }

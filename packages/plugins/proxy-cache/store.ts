@@ -1,0 +1,119 @@
+// The `memory` strategy: responses kept in this process's memory, bounded by their total size, the least
+// recently used dropped first and entries past their storage TTL dropped as they are found. It is per
+// worker process (Kong's shared dict is per node): each data-plane worker fills its own cache, and a
+// worker restart empties it.
+
+/** Kong sizes `kong_db_cache` by `mem_cache_size`, 128 MiB by default; here it bounds each worker. */
+export const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
+
+/** Bookkeeping a stored entry costs beyond its key, headers and body (object, Map slot, strings). */
+const ENTRY_OVERHEAD = 256;
+
+/** Expired entries are swept this often on inserts, and at most once a second when space is short. */
+const SWEEP_EVERY_MS = 60_000;
+const SWEEP_WHEN_FULL_MS = 1_000;
+
+export interface CachedResponse {
+  readonly status: number;
+  /** The response headers to replay, hop-by-hop and per-request gateway headers removed. */
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  readonly body: Buffer;
+  /** When it was stored, in ms since the epoch. */
+  readonly storedAt: number;
+  /** Freshness lifetime in seconds: `cache_ttl`, or the response's own with `cache_control`. */
+  readonly ttl: number;
+  /** When storage drops it, in ms since the epoch; Infinity keeps it until it is evicted. */
+  readonly expiresAt: number;
+}
+
+interface Slot {
+  readonly entry: CachedResponse;
+  readonly size: number;
+}
+
+/**
+ * An LRU of cached responses bounded by total bytes.
+ * @example
+ *   const store = new MemoryStore(64 * 1024 * 1024);
+ *   store.set(key, { status: 200, headers, body, storedAt: now, ttl: 300, expiresAt: now + 300_000 }, now);
+ *   store.get(key, Date.now()); // the entry, or undefined once expired or evicted
+ */
+export class MemoryStore {
+  readonly maxBytes: number;
+  /** Map order is the LRU order: the first key is the least recently used. */
+  readonly #slots = new Map<string, Slot>();
+  #bytes = 0;
+  #lastSweep = 0;
+
+  constructor(maxBytes: number = DEFAULT_MAX_BYTES) {
+    if (!(maxBytes > 0)) throw new Error(`proxy-cache: the memory bound must be a positive number of bytes, got ${maxBytes}`);
+    this.maxBytes = maxBytes;
+  }
+
+  /** Bytes the stored entries account for. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** The entry for `key` unless it is missing or past its storage TTL; marks it most recently used. */
+  get(key: string, now: number): CachedResponse | undefined {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return undefined;
+    if (slot.entry.expiresAt <= now) {
+      this.#remove(key, slot);
+      return undefined;
+    }
+    this.#slots.delete(key);
+    this.#slots.set(key, slot);
+    return slot.entry;
+  }
+
+  /** Stores `entry`, evicting expired then least recently used entries; false when it alone exceeds the bound. */
+  set(key: string, entry: CachedResponse, now: number): boolean {
+    const old = this.#slots.get(key);
+    if (old !== undefined) this.#remove(key, old);
+    const size = sizeOf(key, entry);
+    if (size > this.maxBytes) return false;
+    const short = this.#bytes + size > this.maxBytes;
+    if (now - this.#lastSweep > (short ? SWEEP_WHEN_FULL_MS : SWEEP_EVERY_MS)) this.#sweep(now);
+    if (this.#bytes + size > this.maxBytes) {
+      for (const [k, slot] of this.#slots) {
+        this.#remove(k, slot);
+        if (this.#bytes + size <= this.maxBytes) break;
+      }
+    }
+    this.#slots.set(key, { entry, size });
+    this.#bytes += size;
+    return true;
+  }
+
+  delete(key: string): void {
+    const slot = this.#slots.get(key);
+    if (slot !== undefined) this.#remove(key, slot);
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    for (const [k, slot] of this.#slots) if (slot.entry.expiresAt <= now) this.#remove(k, slot);
+  }
+
+  #remove(key: string, slot: Slot): void {
+    this.#slots.delete(key);
+    this.#bytes -= slot.size;
+  }
+}
+
+function sizeOf(key: string, entry: CachedResponse): number {
+  let size = ENTRY_OVERHEAD + key.length + entry.body.length;
+  for (const name in entry.headers) {
+    const value = entry.headers[name]!;
+    size += name.length;
+    if (typeof value === 'string') size += value.length;
+    else for (const v of value) size += v.length;
+  }
+  return size;
+}

@@ -1,0 +1,10 @@
+import { definePlugin } from '@tollgate/plugin-sdk';
+import { needsBody, prepareResponseTransformer, responseTransformerHandlers, type ResponseTransformerConfig } from './handler.ts';
+import { responseTransformerSchema } from './schema.ts';
+
+export default definePlugin<ResponseTransformerConfig>({
+  schema: responseTransformerSchema,
+  prepare: prepareResponseTransformer,
+  bufferResponseBody: needsBody,
+  handlers: responseTransformerHandlers,
+});
