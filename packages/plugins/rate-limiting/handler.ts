@@ -30,6 +30,8 @@ const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
 interface Limit {
   period: Period;
   limit: number;
+  /** The limit as sent in headers, and the header names, made once per config (lower-case, as sent). */
+  limitValue: string;
   limitHeader: string;
   remainingHeader: string;
 }
@@ -52,14 +54,12 @@ export interface RateLimitingConfig {
   warning: string | undefined;
 }
 
-const capitalize = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
-
 export function prepareRateLimiting(config: Record<string, unknown>, instance?: PluginInstance): RateLimitingConfig {
   const limits: Limit[] = [];
   for (const period of PERIODS) {
     const limit = config[period];
     if (typeof limit === 'number') {
-      limits.push({ period, limit, limitHeader: `X-RateLimit-Limit-${capitalize(period)}`, remainingHeader: `X-RateLimit-Remaining-${capitalize(period)}` });
+      limits.push({ period, limit, limitValue: String(limit), limitHeader: `x-ratelimit-limit-${period}`, remainingHeader: `x-ratelimit-remaining-${period}` });
     }
   }
   const policy = (config['policy'] as RateLimitingConfig['policy'] | undefined) ?? 'local';
@@ -226,16 +226,16 @@ function enforce(
         remaining = current;
         reset = Math.max(1, window - Math.floor((now - starts[i]!) / 1000));
       }
-      headers[l.limitHeader] = String(l.limit);
+      headers[l.limitHeader] = l.limitValue;
       headers[l.remainingHeader] = String(current);
     }
-    headers['RateLimit-Limit'] = String(limit);
-    headers['RateLimit-Remaining'] = String(remaining ?? 0);
-    if (reset !== undefined) headers['RateLimit-Reset'] = String(reset);
+    headers['ratelimit-limit'] = String(limit);
+    headers['ratelimit-remaining'] = String(remaining ?? 0);
+    if (reset !== undefined) headers['ratelimit-reset'] = String(reset);
   }
   if (stop !== -1) {
     const exitHeaders: Headers = headers ?? {};
-    if (reset !== undefined) exitHeaders['Retry-After'] = String(reset);
+    if (reset !== undefined) exitHeaders['retry-after'] = String(reset);
     ctx.response.exit(config.error_code, { message: config.error_message }, exitHeaders);
     return;
   }

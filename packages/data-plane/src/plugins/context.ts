@@ -31,7 +31,10 @@ export interface ContextInit {
 
 export class RequestState implements RequestView {
   readonly init: ContextInit;
-  readonly shared = new Map<string, unknown>();
+  /** `ctx.shared`, made on first use. */
+  sharedMap: Map<string, unknown> | undefined;
+  upstreamView: UpstreamRequest | undefined;
+  responseView: ResponseApi | undefined;
   consumer: Consumer | undefined;
   credential: EntityView | undefined;
   exit: ExitResponse | undefined;
@@ -89,69 +92,93 @@ export class RequestState implements RequestView {
   }
 }
 
-/** Builds the view one handler sees: the shared state plus that plugin's config and the phase. */
+// The views below are classes with their methods on the prototype: a chain of plugins builds one
+// small object per handler call instead of a fresh set of closures, which showed up in profiles.
+
+/** `ctx.response`: one per request, shared by every handler's context. */
+class ResponseView implements ResponseApi {
+  readonly #s: RequestState;
+  constructor(state: RequestState) {
+    this.#s = state;
+  }
+  exit(status: number, body?: unknown, headers?: Headers): void {
+    this.#s.exit = { status, body, headers };
+  }
+  setHeader(name: string, value: string | string[]): void {
+    (this.#s.responseHeaders ??= {})[name.toLowerCase()] = value;
+  }
+  removeHeader(name: string): void {
+    (this.#s.responseHeaders ??= {})[name.toLowerCase()] = undefined;
+  }
+  /** What the client will get: a plugin's change (removal included) wins over the response's own header. */
+  header(name: string): string | string[] | undefined {
+    const key = name.toLowerCase();
+    const changes = this.#s.responseHeaders;
+    const value = changes !== undefined && Object.hasOwn(changes, key) ? changes[key] : this.#s.baseResponseHeaders?.[key];
+    return typeof value === 'number' ? String(value) : value;
+  }
+  headers(): Headers {
+    const out: Headers = {};
+    const base = this.#s.baseResponseHeaders;
+    if (base !== undefined) for (const k in base) { const v = base[k]; if (v !== undefined) out[k] = typeof v === 'number' ? String(v) : v; }
+    const changes = this.#s.responseHeaders;
+    if (changes !== undefined) for (const k in changes) { const v = changes[k]; if (v === undefined) delete out[k]; else out[k] = typeof v === 'number' ? String(v) : v; }
+    return out;
+  }
+  get status(): number { return this.#s.status; }
+  get body(): Buffer | undefined { return this.#s.responseBody; }
+  set body(b: Buffer | undefined) { this.#s.responseBody = b; }
+  get source(): 'upstream' | 'gateway' | undefined { return this.#s.responseSource; }
+}
+
+/** `ctx.upstream`: one per request. Header changes go straight into the headers that are forwarded. */
+class UpstreamView implements UpstreamRequest {
+  readonly #s: RequestState;
+  constructor(state: RequestState) {
+    this.#s = state;
+  }
+  get method(): string { return this.#s.upstreamMethod ?? this.#s.method; }
+  setMethod(m: string): void { this.#s.upstreamMethod = m.toUpperCase(); }
+  setHeader(n: string, v: string | string[]): void { this.#s.init.req.headers[n.toLowerCase()] = v as string; }
+  removeHeader(n: string): void { delete this.#s.init.req.headers[n.toLowerCase()]; }
+  header(n: string): string | string[] | undefined { return this.#s.init.req.headers[n.toLowerCase()]; }
+  setPath(p: string): void { this.#s.upstreamPath = p; }
+  get path(): string { return this.#s.upstreamPath ?? this.#s.init.path; }
+  setQuery(q: string): void { this.#s.upstreamQuery = q; }
+  get rawQuery(): string { return this.#s.upstreamQuery ?? this.#s.init.rawQuery; }
+  setBody(b: Buffer | string): void { this.#s.setBody(b); }
+}
+
+/** What one handler sees: the request's shared state plus that plugin's config and the phase. */
+class HandlerContext<C> implements PluginContext<C> {
+  readonly config: C;
+  readonly phase: Phase;
+  readonly #s: RequestState;
+  constructor(state: RequestState, config: C, phase: Phase) {
+    this.#s = state;
+    this.config = config;
+    this.phase = phase;
+  }
+  get request(): RequestView { return this.#s; }
+  get upstream(): UpstreamRequest { return (this.#s.upstreamView ??= new UpstreamView(this.#s)); }
+  get response(): ResponseApi { return (this.#s.responseView ??= new ResponseView(this.#s)); }
+  get route(): EntityView | undefined { return this.#s.init.route; }
+  get service(): EntityView | undefined { return this.#s.init.service; }
+  get consumer(): Consumer | undefined { return this.#s.consumer; }
+  get credential(): EntityView | undefined { return this.#s.credential; }
+  authenticate(consumer: Consumer | undefined, credential?: EntityView): void {
+    this.#s.consumer = consumer;
+    this.#s.credential = credential;
+  }
+  get shared(): Map<string, unknown> { return (this.#s.sharedMap ??= new Map()); }
+  get entities(): EntityLookup { return this.#s.init.entities; }
+  get log(): Logger { return this.#s.init.log; }
+  get requestId(): string { return this.#s.init.requestId; }
+  elapsed(): number { return performance.now() - this.#s.init.startedAt; }
+  get counters(): CounterStore { return this.#s.init.counters; }
+}
+
+/** Builds the view one handler sees. */
 export function contextFor<C>(state: RequestState, config: C, phase: Phase): PluginContext<C> {
-  const response: ResponseApi = {
-    exit: (status, body, headers) => {
-      state.exit = { status, body, headers };
-    },
-    setHeader: (name, value) => {
-      (state.responseHeaders ??= {})[name.toLowerCase()] = value;
-    },
-    removeHeader: (name) => {
-      (state.responseHeaders ??= {})[name.toLowerCase()] = undefined;
-    },
-    // What the client will get: a plugin's change (removal included) wins over the response's own header.
-    header: (name) => {
-      const key = name.toLowerCase();
-      const changes = state.responseHeaders;
-      const value = changes !== undefined && Object.hasOwn(changes, key) ? changes[key] : state.baseResponseHeaders?.[key];
-      return typeof value === 'number' ? String(value) : value;
-    },
-    headers: () => {
-      const out: Headers = {};
-      const base = state.baseResponseHeaders;
-      if (base !== undefined) for (const k in base) { const v = base[k]; if (v !== undefined) out[k] = typeof v === 'number' ? String(v) : v; }
-      const changes = state.responseHeaders;
-      if (changes !== undefined) for (const k in changes) { const v = changes[k]; if (v === undefined) delete out[k]; else out[k] = typeof v === 'number' ? String(v) : v; }
-      return out;
-    },
-    get status() { return state.status; },
-    get body() { return state.responseBody; },
-    set body(b) { state.responseBody = b; },
-    get source() { return state.responseSource; },
-  };
-  const upstream: UpstreamRequest = {
-    get method() { return state.upstreamMethod ?? state.method; },
-    setMethod: (m) => { state.upstreamMethod = m.toUpperCase(); },
-    setHeader: (n, v) => { state.init.req.headers[n.toLowerCase()] = v as string; },
-    removeHeader: (n) => { delete state.init.req.headers[n.toLowerCase()]; },
-    header: (n) => state.init.req.headers[n.toLowerCase()],
-    setPath: (p) => { state.upstreamPath = p; },
-    get path() { return state.upstreamPath ?? state.init.path; },
-    setQuery: (q) => { state.upstreamQuery = q; },
-    get rawQuery() { return state.upstreamQuery ?? state.init.rawQuery; },
-    setBody: (b) => state.setBody(b),
-  };
-  return {
-    config,
-    phase,
-    request: state,
-    upstream,
-    response,
-    route: state.init.route,
-    service: state.init.service,
-    get consumer() { return state.consumer; },
-    get credential() { return state.credential; },
-    authenticate(consumer, credential) {
-      state.consumer = consumer;
-      state.credential = credential;
-    },
-    shared: state.shared,
-    entities: state.init.entities,
-    log: state.init.log,
-    requestId: state.init.requestId,
-    elapsed: () => performance.now() - state.init.startedAt,
-    counters: state.init.counters,
-  };
+  return new HandlerContext(state, config, phase);
 }

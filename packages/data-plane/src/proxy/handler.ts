@@ -216,7 +216,8 @@ export class ProxyHandler {
 
 function applyResponseHeaders(headers: OutgoingHttpHeaders, changes: OutgoingHttpHeaders | undefined): void {
   if (changes === undefined) return;
-  for (const [k, v] of Object.entries(changes)) {
+  for (const k in changes) {
+    const v = changes[k];
     if (v === undefined) delete headers[k];
     else headers[k] = v;
   }
