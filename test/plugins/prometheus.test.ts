@@ -234,6 +234,12 @@ describe('prometheus with one in-process proxy', () => {
     // The bodies plus each request's line and headers (well under 300 bytes here).
     expect(added).toBeGreaterThan(4 * 1000);
     expect(added).toBeLessThan(4 * (1000 + 300));
+    // Egress is every byte sent back: the echoed body (chunked, so no Content-Length to go by) plus
+    // the status line and headers.
+    const egress = { ...ingress, direction: 'egress' };
+    const sent = valueOf(posted, 'kong_bandwidth_bytes', egress) - valueOf(before, 'kong_bandwidth_bytes', egress);
+    expect(sent).toBeGreaterThan(4 * (1000 + 200));
+    expect(sent).toBeLessThan(4 * 4000);
     // A bodyless GET still brings its request line and headers, as Kong's request_length counts them.
     await send(`${dp.proxy}/echo/get`);
     const got = await scrapeUntil(dp.status, (s) => valueOf(s, 'kong_bandwidth_bytes', ingress) > valueOf(posted, 'kong_bandwidth_bytes', ingress));

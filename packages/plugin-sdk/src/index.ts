@@ -84,6 +84,11 @@ export interface ResponseApi {
   readonly status: number;
   /** In the response phase with `bufferResponseBody`: the full upstream body, replaceable. */
   body: Buffer | undefined;
+  /**
+   * In the `log` phase: bytes written to the client for this response, status line and headers
+   * included (Kong's `bytes_sent`); undefined before.
+   */
+  readonly bytesSent: number | undefined;
   /** Where the response came from: the upstream, or the gateway itself (exit, error). */
   readonly source: 'upstream' | 'gateway' | undefined;
 }

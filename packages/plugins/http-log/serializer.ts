@@ -87,7 +87,8 @@ export function serialize(ctx: PluginContext<unknown>): LogEntry {
   for (const [name, value] of Object.entries(ctx.response.headers())) if (value !== undefined) responseHeaders[name] = value;
   const response: Record<string, unknown> = { status, headers: responseHeaders };
   const length = ctx.response.header('content-length');
-  if (typeof length === 'string' && /^\d+$/.test(length)) response['size'] = Number(length);
+  if (ctx.response.bytesSent !== undefined) response['size'] = ctx.response.bytesSent;
+  else if (typeof length === 'string' && /^\d+$/.test(length)) response['size'] = Number(length);
   else if (ctx.response.body !== undefined) response['size'] = ctx.response.body.length;
 
   const accessMs = ctx.shared.get(ACCESS_MARK);

@@ -10,9 +10,8 @@
 //   made itself (an exit, a 502) has no upstream latency, as in Kong.
 // - ingress bytes: the request line and headers as received (rebuilt from the parsed headers, so
 //   within a few bytes of the wire) plus the declared body length; a chunked body counts 0.
-// - egress bytes: the response body's length when plugins can see it (a buffered body, or the
-//   Content-Length the client gets); a chunked response, and the status line and headers, count 0.
-//   Kong counts every byte sent; the SDK does not expose that yet.
+// - egress bytes: every byte written to the client for the response, status line and headers
+//   included (`ctx.response.bytesSent`, Kong's bytes_sent).
 import type { PluginContext, PluginHandlers, RequestView } from '@tollgate/plugin-sdk';
 import type { RequestMetrics } from './metrics.ts';
 
@@ -53,6 +52,7 @@ function requestBytes(request: RequestView): number {
 }
 
 function responseBytes(ctx: PluginContext<PrometheusConfig>): number {
+  if (ctx.response.bytesSent !== undefined) return ctx.response.bytesSent;
   const body = ctx.response.body;
   if (body !== undefined) return body.length;
   const length = ctx.response.header('content-length');

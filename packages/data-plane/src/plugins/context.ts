@@ -1,6 +1,7 @@
 // The per-request object plugins see. One per request (only when a chain has plugins); each handler
 // gets a thin view of it carrying that plugin's config, so async handlers never see another's config.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Consumer, CounterStore, EntityLookup, EntityView, Headers, Logger, Phase, PluginContext, RequestView, ResponseApi, UpstreamRequest } from '@tollgate/plugin-sdk';
 
 export interface ExitResponse {
@@ -51,10 +52,17 @@ export class RequestState implements RequestView {
   responseStatus = 0;
   responseSource: 'upstream' | 'gateway' | undefined;
   responseBody: Buffer | undefined;
+  /** The client connection (kept: node:http detaches it from `req` once the response is done). */
+  readonly socket: Socket;
+  /** The client connection's byte count when this request arrived, and what this response added. */
+  readonly bytesAtStart: number;
+  bytesSent: number | undefined;
   #query: URLSearchParams | undefined;
 
   constructor(init: ContextInit) {
     this.init = init;
+    this.socket = init.req.socket;
+    this.bytesAtStart = this.socket.bytesWritten;
   }
 
   get method() { return this.init.req.method ?? 'GET'; }
@@ -129,6 +137,7 @@ class ResponseView implements ResponseApi {
   get body(): Buffer | undefined { return this.#s.responseBody; }
   set body(b: Buffer | undefined) { this.#s.responseBody = b; }
   get source(): 'upstream' | 'gateway' | undefined { return this.#s.responseSource; }
+  get bytesSent(): number | undefined { return this.#s.bytesSent; }
 }
 
 /** `ctx.upstream`: one per request. Header changes go straight into the headers that are forwarded. */

@@ -124,7 +124,11 @@ export class ProxyHandler {
   ): Promise<void> {
     const chain = target.chain;
     if (chain.log !== null) {
-      res.once('finish', () => setImmediate(() => void runLogPhase(chain.log!, state)));
+      res.once('finish', () => {
+        // Sequential requests on a keep-alive connection: the difference is exactly this response.
+        state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
+        setImmediate(() => void runLogPhase(chain.log!, state));
+      });
     }
     try {
       if (chain.access !== null) await runPhase('access', chain.access, state);
