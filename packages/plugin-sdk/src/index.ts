@@ -82,7 +82,11 @@ export interface ResponseApi {
   headers(): Headers;
   /** The status that is or will be sent (upstream status in the response phase). */
   readonly status: number;
-  /** In the response phase with `bufferResponseBody`: the full upstream body, replaceable. */
+  /**
+   * In the response phase with `bufferResponseBody`: the full upstream body, replaceable. Undefined
+   * when the response was not held: no body (HEAD, 204, 304), `wantsResponseBody` said no, or the
+   * body was larger than the proxy holds (16 MiB); it then streamed to the client unchanged.
+   */
   body: Buffer | undefined;
   /**
    * In the `log` phase: bytes written to the client for this response, status line and headers
@@ -186,6 +190,14 @@ export interface PluginDefinition<C = any> {
    * @example bufferResponseBody: (config) => config.json !== undefined
    */
   readonly bufferResponseBody?: boolean | ((config: C) => boolean);
+  /**
+   * With `bufferResponseBody`: asked per response once the upstream's status and headers are known
+   * (`ctx.response.status`, `ctx.response.header()`), whether this response's body is needed. Say no
+   * for what the plugin will not touch (an uncacheable response, a non-JSON one) so it streams.
+   * Without it, every response with a body is held. Must not await.
+   * @example wantsResponseBody: (ctx) => ctx.response.status === 200
+   */
+  wantsResponseBody?(ctx: PluginContext<C>): boolean;
   /**
    * Called once per plugin instance when a config is applied: turn the config into whatever the
    * handlers need (compiled regexes, parsed sizes). The result is the `config` handlers receive.

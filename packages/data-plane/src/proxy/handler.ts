@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import type { BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
-import { RequestState } from '../plugins/context.ts';
+import { configFor, type ChainEntry } from '../plugins/chain.ts';
+import { contextFor, RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
@@ -142,14 +143,18 @@ export class ProxyHandler {
     if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
     if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
     const buffered = chain.bufferResponseBody && chain.response !== null;
+    const headersOnly = (headers: OutgoingHttpHeaders): void => {
+      if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
+      applyResponseHeaders(headers, state.responseHeaders);
+    };
     const hooks: CallHooks = {
-      onResponseHeaders: (status, headers) => {
+      onResponseHeaders: (status, headers, mayHold) => {
         state.responseSource = 'upstream';
         state.responseStatus = status;
         state.baseResponseHeaders = headers;
-        if (buffered) return;
-        if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
-        applyResponseHeaders(headers, state.responseHeaders);
+        if (mayHold && wantsResponseBody(chain.response!, state)) return true;
+        headersOnly(headers);
+        return false;
       },
       ...(buffered
         ? {
@@ -159,6 +164,7 @@ export class ProxyHandler {
               applyResponseHeaders(headers, state.responseHeaders);
               return state.responseBody ?? body;
             },
+            onHoldAbandoned: (_status: number, headers: OutgoingHttpHeaders) => headersOnly(headers),
           }
         : {}),
       onDone: (outcome) => {
@@ -216,6 +222,21 @@ export class ProxyHandler {
     res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, 'x-kong-request-id': requestId, server: SERVER_TOKEN });
     res.end();
   }
+}
+
+/** Whether a plugin about to run its response handler wants this response's body held for it. */
+function wantsResponseBody(entries: readonly ChainEntry[], state: RequestState): boolean {
+  const consumerId = state.consumer?.id;
+  for (const entry of entries) {
+    const def = entry.def;
+    const wants = def.bufferResponseBody;
+    if (wants === undefined || wants === false) continue;
+    const config = configFor(entry, consumerId);
+    if (config === undefined || !entry.protocols.has(state.init.scheme)) continue;
+    if (typeof wants === 'function' && !wants(config)) continue;
+    if (def.wantsResponseBody === undefined || def.wantsResponseBody(contextFor(state, config, 'response'))) return true;
+  }
+  return false;
 }
 
 function applyResponseHeaders(headers: OutgoingHttpHeaders, changes: OutgoingHttpHeaders | undefined): void {

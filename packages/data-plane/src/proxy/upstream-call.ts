@@ -12,15 +12,29 @@ import type { PoolRegistry } from './pools.ts';
 
 /** What the call reports when it is over, for plugins' response and log phases. */
 export interface CallHooks {
-  /** Called with the upstream status and headers before they are written; may change them. */
-  onResponseHeaders?(status: number, headers: OutgoingHttpHeaders): void;
+  /**
+   * Called with the upstream status and headers before they are written; may change them. Returns
+   * true to hold the body for `bufferResponse` (only asked when that hook is set and a body follows).
+   */
+  onResponseHeaders?(status: number, headers: OutgoingHttpHeaders, mayHold: boolean): boolean | void;
   onDone?(outcome: { status: number; source: 'upstream' | 'gateway'; upstreamLatencyMs: number }): void;
   /**
-   * Set when a plugin needs the whole response body: the response is held until it has arrived, then
-   * this may change headers and body before anything is written to the client.
+   * Set when a plugin may need the whole response body: a held response waits until it has arrived,
+   * then this may change headers and body before anything is written to the client.
    */
   bufferResponse?(status: number, headers: OutgoingHttpHeaders, body: Buffer): Promise<Buffer>;
+  /**
+   * A held body grew past MAX_HELD_BYTES: the response streams after all. Called before its headers
+   * are written, with the body undefined, to run what `onResponseHeaders` skipped when it held.
+   */
+  onHoldAbandoned?(status: number, headers: OutgoingHttpHeaders): void;
 }
+
+/** The largest response body held for plugins; a larger one is streamed to the client unchanged. */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+
+/** Statuses that never carry a body (RFC 9110 §6.4.1). */
+const bodiless = (status: number): boolean => status === 204 || status === 304 || status < 200;
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -65,7 +79,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #status = 0;
   #done = false;
   /** The upstream response, held back while a plugin needs its whole body. */
-  #held: { headers: OutgoingHttpHeaders; chunks: Buffer[] } | undefined;
+  #held: { headers: OutgoingHttpHeaders; chunks: Buffer[]; bytes: number } | undefined;
   /** Fires when a streamed request body stalls longer than the service's write_timeout. */
   #writeTimer: NodeJS.Timeout | undefined;
 
@@ -168,18 +182,30 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       const existing = headers['set-cookie'];
       headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
     }
-    this.#hooks?.onResponseHeaders?.(statusCode, headers);
-    if (this.#hooks?.bufferResponse !== undefined) {
-      this.#held = { headers: headers as OutgoingHttpHeaders, chunks: [] };
-      return;
+    const hooks = this.#hooks;
+    if (hooks !== undefined) {
+      const length = headers['content-length'];
+      const mayHold = hooks.bufferResponse !== undefined && this.#method !== 'HEAD' && !bodiless(statusCode) && !(typeof length === 'string' && Number(length) > MAX_HELD_BYTES);
+      if (hooks.onResponseHeaders?.(statusCode, headers as OutgoingHttpHeaders, mayHold) === true && mayHold) {
+        this.#held = { headers: headers as OutgoingHttpHeaders, chunks: [], bytes: 0 };
+        return;
+      }
     }
     this.#res.writeHead(statusCode, headers as OutgoingHttpHeaders);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#held !== undefined) {
-      this.#held.chunks.push(chunk);
-      return;
+    const held = this.#held;
+    if (held !== undefined) {
+      held.chunks.push(chunk);
+      held.bytes += chunk.length;
+      if (held.bytes <= MAX_HELD_BYTES) return;
+      // Too big to hold: let plugins see the headers only, then stream what came and what follows.
+      this.#held = undefined;
+      this.#hooks!.onHoldAbandoned?.(this.#status, held.headers);
+      this.#res.writeHead(this.#status, held.headers);
+      for (let i = 0; i < held.chunks.length - 1; i++) this.#res.write(held.chunks[i]);
+      chunk = held.chunks[held.chunks.length - 1]!;
     }
     if (!this.#res.write(chunk)) {
       // The client reads slower than the upstream sends: stop reading upstream until it catches up.
@@ -230,7 +256,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   /** Writes a held (buffered) response once the plugins have seen the whole body. */
-  async #releaseHeld(held: { headers: OutgoingHttpHeaders; chunks: Buffer[] }): Promise<void> {
+  async #releaseHeld(held: { headers: OutgoingHttpHeaders; chunks: Buffer[]; bytes: number }): Promise<void> {
     let body: Buffer = Buffer.concat(held.chunks);
     try {
       body = await this.#hooks!.bufferResponse!(this.#status, held.headers, body);
