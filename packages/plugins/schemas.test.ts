@@ -227,6 +227,8 @@ const CASES: Record<string, Case> = {
       [{ add: { querystring: ['flag'] } }, { add: { querystring: { 0: "expected 'name:value' with a non-empty value" } } }],
       [{ add: { headers: ['Bad Header:x'] } }, { add: { headers: { 0: "expected 'Header-Name:value' with a valid header name" } } }],
       [{ http_method: 'get' }, { http_method: 'invalid value: expected an uppercase HTTP method' }],
+      [{ rename: { headers: ['x-a:bad name'] } }, { rename: { headers: { 0: "'bad name' is not a valid header name" } } }],
+      [{ add: { headers: ['x-b:ok\u0001'] } }, { add: { headers: { 0: "the value of 'x-b' has characters a header cannot carry (control characters or above U+00FF)" } } }],
     ],
   },
   'response-transformer': {

@@ -22,6 +22,9 @@ export const Bool = (defaultValue: boolean, description: string): TBoolean => Ty
 export const StringList = (description: string, options: SchemaOptions = {}): TArray<TString> =>
   Type.Array(Type.String(), { description, ...options });
 
+/** What node's `validateHeaderValue` accepts, so what a plugin can send: no control characters but tab, nothing above U+00FF. */
+export const SENDABLE_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Kong's `typedefs.header_name`: letters, digits, `_` and `-`. */
 export const HeaderName = (options: SchemaOptions = {}): TString =>
   Type.String({

@@ -1,8 +1,9 @@
 // response-transformer through a real data plane: header and JSON body steps against a loopback
-// upstream that answers canned bodies and content types, streaming kept for header-only configs,
-// gateway answers (key-auth's 401) transformed too, and invalid configs refused.
-import { createServer, request, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+// upstream that answers canned bodies, content types and encodings, streaming kept for header-only
+// configs, gateway answers (key-auth's 401) transformed too, and invalid configs refused.
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import responseTransformer from '../../packages/plugins/response-transformer/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
@@ -19,26 +20,43 @@ const UPSTREAM_HEADERS = { 'x-keep': '1', 'x-drop': '1', 'x-old': 'old-value', '
 /** The streamed reply's second chunk waits for the client to have seen the first (or a fallback). */
 const stream = { secondWritten: false, release: () => {} };
 
-const fixed = (contentType: string, body: string) => (res: ServerResponse) => {
-  res.writeHead(200, { ...UPSTREAM_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+const fixed = (contentType: string, body: string | Buffer, encoding?: string) => (res: ServerResponse) => {
+  const encoded = encoding === undefined ? {} : { 'content-encoding': encoding };
+  res.writeHead(200, { ...UPSTREAM_HEADERS, ...encoded, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 };
 
+/** The object compressed as each encoding the upstream may send it in. */
+const ENCODED = {
+  gzip: gzipSync(OBJECT_TEXT),
+  deflate: deflateSync(OBJECT_TEXT),
+  'deflate-raw': deflateRawSync(OBJECT_TEXT),
+  br: brotliCompressSync(OBJECT_TEXT),
+  // Past the 16 MiB the plugin inflates at most, yet a few kB on the wire.
+  huge: gzipSync(JSON.stringify({ drop: 'd', pad: ' '.repeat(17 * 1024 * 1024) })),
+};
+
 /** Canned replies, picked by the request's X-Reply header. */
-const REPLIES: Record<string, (res: ServerResponse) => void> = {
+const REPLIES: Record<string, (res: ServerResponse, req: IncomingMessage) => void> = {
   object: fixed('application/json', OBJECT_TEXT),
   vnd: fixed('application/vnd.api+json; charset=utf-8', OBJECT_TEXT),
   text: fixed('text/plain', OBJECT_TEXT),
   invalid: fixed('application/json', INVALID_TEXT),
   array: fixed('application/json', ARRAY_TEXT),
-  stream: (res) => {
+  gzip: fixed('application/json', ENCODED.gzip, 'gzip'),
+  deflate: fixed('application/json', ENCODED.deflate, 'deflate'),
+  'deflate-raw': fixed('application/json', ENCODED['deflate-raw'], 'deflate'),
+  br: fixed('application/json', ENCODED.br, 'br'),
+  'gzip-corrupt': fixed('application/json', ENCODED.gzip.subarray(0, 20), 'gzip'),
+  'gzip-huge': fixed('application/json', ENCODED.huge, 'gzip'),
+  stream: (res, req) => {
     stream.secondWritten = false;
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     stream.release = release;
     // A proxy that buffers never shows the client the first chunk; do not wait for it forever.
     const fallback = setTimeout(release, 1000);
-    res.writeHead(200, { ...UPSTREAM_HEADERS, 'content-type': 'application/json' });
+    res.writeHead(200, { ...UPSTREAM_HEADERS, 'content-type': String(req.headers['x-type'] ?? 'application/json') });
     res.write('{"drop":"d",');
     void released.then(() => {
       clearTimeout(fallback);
@@ -62,6 +80,28 @@ const get = (path: string, reply = 'object', headers: Record<string, string> = {
 
 const json = (reply: RawReply): Record<string, unknown> => JSON.parse(reply.body) as Record<string, unknown>;
 
+interface BytesReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Like `get`, but the body as the bytes the proxy sent (still encoded). */
+const getBytes = (path: string, reply: string): Promise<BytesReply> =>
+  new Promise((resolve, reject) => {
+    const req = request(proxy.url + path, { headers: { 'x-reply': reply }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+/** How many warnings the proxy logged that match. */
+const warnings = (pattern: RegExp): number => proxy.logs.filter((l) => l.startsWith('warn ') && pattern.test(l)).length;
+
 /** The body's length matches what was sent, and differs from the upstream's. */
 function expectLengthFixed(reply: RawReply, original: string): void {
   expect(reply.headers['content-length']).toBe(String(Buffer.byteLength(reply.body)));
@@ -71,7 +111,7 @@ function expectLengthFixed(reply: RawReply, original: string): void {
 beforeAll(async () => {
   upstream = createServer((req, res) => {
     req.resume();
-    req.on('end', () => (REPLIES[String(req.headers['x-reply'])] ?? REPLIES['object']!)(res));
+    req.on('end', () => (REPLIES[String(req.headers['x-reply'])] ?? REPLIES['object']!)(res, req));
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
@@ -112,6 +152,10 @@ beforeAll(async () => {
             }),
             route('/j-types', { remove: { json: ['drop'] }, add: { headers: ['x-seen:1'] } }),
             route('/j-ct-renamed', { rename: { headers: ['content-type:x-original-type'] }, remove: { json: ['drop'] } }),
+            route('/j-encoded', { remove: { json: ['drop'] }, add: { headers: ['x-seen:1'] } }),
+            // One route per warning kind, so each counts only its own requests' warnings.
+            route('/j-br', { remove: { json: ['drop'] } }),
+            route('/j-unparsed', { remove: { json: ['drop'] } }),
             route('/stream-headers', { add: { headers: ['x-streamed:yes'] }, remove: { headers: ['x-drop'] } }),
             route('/stream-json', { remove: { json: ['drop'] } }),
             route('/exit', { add: { headers: ['x-added:yes'] }, replace: { headers: ['content-type:application/problem+json'] }, remove: { headers: ['x-kong-response-latency'] } }, [
@@ -271,6 +315,59 @@ describe('response-transformer: JSON body', () => {
   });
 });
 
+describe('response-transformer: compressed JSON bodies', () => {
+  it.each([
+    ['gzip', 'gzip', gunzipSync],
+    ['zlib deflate', 'deflate', inflateSync],
+    ['raw deflate', 'deflate-raw', inflateRawSync],
+  ])('inflates a %s body, transforms it and compresses it again the same way', async (_what, reply, inflate) => {
+    const r = await getBytes('/j-encoded', reply);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-encoding']).toBe(reply.startsWith('deflate') ? 'deflate' : 'gzip');
+    expect(r.headers['content-length']).toBe(String(r.body.length));
+    const { drop, ...rest } = OBJECT;
+    expect(JSON.parse(inflate(r.body).toString())).toEqual(rest);
+    expect(r.headers['x-seen']).toBe('1');
+  });
+
+  it('sends valid gzip, with the gzip magic bytes', async () => {
+    const r = await getBytes('/j-encoded', 'gzip');
+    expect([...r.body.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect(r.body.equals(ENCODED.gzip)).toBe(false);
+  });
+
+  it('leaves a br body byte for byte, transforms the headers, and warns once per minute, not per request', async () => {
+    const before = warnings(/Content-Encoding 'br'/);
+    for (let i = 0; i < 3; i++) {
+      const r = await getBytes('/j-br', 'br');
+      expect(r.status).toBe(200);
+      expect(r.headers['content-encoding']).toBe('br');
+      expect(r.body.equals(ENCODED.br)).toBe(true);
+    }
+    expect(warnings(/Content-Encoding 'br'/) - before).toBe(1);
+  });
+
+  it('warns once per minute, not per request, about JSON bodies that do not parse', async () => {
+    const before = warnings(/does not parse/);
+    for (let i = 0; i < 3; i++) expect((await get('/j-unparsed', 'invalid')).body).toBe(INVALID_TEXT);
+    expect(warnings(/does not parse/) - before).toBe(1);
+  });
+
+  it('passes on a gzip body that does not inflate unchanged', async () => {
+    const r = await getBytes('/j-encoded', 'gzip-corrupt');
+    expect(r.status).toBe(200);
+    expect(r.body.equals(ENCODED.gzip.subarray(0, 20))).toBe(true);
+    expect(warnings(/gzip JSON response body does not decode/)).toBe(1);
+  });
+
+  it('does not inflate past 16 MiB: the body goes out as it came', async () => {
+    const r = await getBytes('/j-encoded', 'gzip-huge');
+    expect(r.status).toBe(200);
+    expect(r.body.equals(ENCODED.huge)).toBe(true);
+    expect(warnings(/inflates to more than 16777216 bytes/)).toBe(1);
+  });
+});
+
 describe('response-transformer: streaming', () => {
   interface Streamed {
     firstBeforeSecond: boolean;
@@ -279,9 +376,9 @@ describe('response-transformer: streaming', () => {
   }
 
   /** Records whether the client saw the first chunk before the upstream wrote the second. */
-  const streamThrough = (path: string): Promise<Streamed> =>
+  const streamThrough = (path: string, type?: string): Promise<Streamed> =>
     new Promise((resolve, reject) => {
-      const req = request(proxy.url + path, { headers: { 'x-reply': 'stream' }, agent: false }, (res) => {
+      const req = request(proxy.url + path, { headers: { 'x-reply': 'stream', ...(type === undefined ? {} : { 'x-type': type }) }, agent: false }, (res) => {
         let firstBeforeSecond: boolean | undefined;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => {
@@ -312,6 +409,12 @@ describe('response-transformer: streaming', () => {
     expect(JSON.parse(r.body)).toEqual({ keep: 'k' });
     expect(r.headers['content-length']).toBe(String(Buffer.byteLength(r.body)));
   });
+
+  it('a config with json steps still streams a response that is not JSON: there is nothing to transform', async () => {
+    const r = await streamThrough('/stream-json', 'text/event-stream');
+    expect(r.firstBeforeSecond).toBe(true);
+    expect(r.body).toBe('{"drop":"d","keep":"k"}');
+  });
 });
 
 describe('response-transformer: config', () => {
@@ -328,20 +431,38 @@ describe('response-transformer: config', () => {
     expect(() => proxy.snapshot(withConfig({ append: { json: ['a:1'], json_types: ['integer'] } }))).toThrow(/append\.json_types/);
   });
 
-  it('names a header entry node cannot send, and serves the route without that instance', async () => {
+  it.each([
+    ['an add name that is not a token', { add: { headers: ['x-good:1', 'x served by:gw'] } }, /add\.headers\.1: 'x served by' is not a valid header name/],
+    ['a remove name that is not a token', { remove: { headers: ['x-powered-by', 'x powered by'] } }, /remove\.headers\.1: 'x powered by' is not a valid header name/],
+    ['a rename target that is not a token', { rename: { headers: ['x-old:x new'] } }, /rename\.headers\.0: 'x new' is not a valid header name/],
+    ['a replace value with a control character', { replace: { headers: ['x-a:bad\u0000value'] } }, /replace\.headers\.0: the value of 'x-a' has characters/],
+    ['an append value above U+00FF', { append: { headers: ['x-a:5 €'] } }, /append\.headers\.0: the value of 'x-a' has characters/],
+  ])('refuses %s, naming the field', (_what, config, message) => {
+    expect(() => proxy.snapshot(withConfig(config))).toThrow(message);
+  });
+
+  it('accepts header names that are tokens and values node can send', () => {
+    expect(() => proxy.snapshot(withConfig({ add: { headers: ["x.a!b#c$d%e&f'g*h+i^j_k`l|m~n:v\tw é"] }, rename: { headers: ['x-a:x.b'] } }))).not.toThrow();
+  });
+
+  it('fails closed on a bad header entry that bypassed the schema: the route answers 500, the body is never served', async () => {
     const other = await startProxy(undefined, { plugins: [responseTransformer] });
     try {
       const port = (upstream.address() as AddressInfo).port;
-      const result = other.apply({
+      const valid = { remove: { json: ['drop'] }, add: { headers: ['x-good:1'] } };
+      const snapshot = other.snapshot({
         _format_version: '3.0',
-        services: [{ name: 's', url: `http://127.0.0.1:${port}`, routes: [route('/bad', { add: { headers: ['bad name:v', 'x-good:1'] } })] }],
+        services: [{ name: 's', url: `http://127.0.0.1:${port}`, routes: [route('/bad', valid), { name: 'open', paths: ['/open'] }] }],
       });
+      // As a control plane without the check, or a corrupt cache, could send it.
+      const plugins = snapshot.entities.plugins!.map((p) => ({ ...p, config: { ...(p['config'] as object), add: { headers: ['x served by:gw'], json: [], json_types: [] } } }));
+      const result = other.dp.apply({ ...snapshot, entities: { ...snapshot.entities, plugins } });
       expect(result.ok).toBe(true);
-      expect(result.ok && result.warnings.join('\n')).toMatch(/config\.add\.headers entry 'bad name:v'/);
+      expect(result.ok && result.warnings.join('\n')).toMatch(/config\.add\.headers entry 'x served by:gw' cannot be sent: 'x served by' is not a valid header name; the routes it applies to answer 500/);
       const r = await rawRequest(`${other.url}/bad`);
-      expect(r.status).toBe(200);
-      expect(r.body).toBe(OBJECT_TEXT);
-      expect(r.headers['x-good']).toBeUndefined();
+      expect(r.status).toBe(500);
+      expect(r.body).not.toContain('"drop"');
+      expect((await rawRequest(`${other.url}/open`, { headers: { 'x-reply': 'object' } })).status).toBe(200);
     } finally {
       await other.close();
     }

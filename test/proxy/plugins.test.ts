@@ -1,5 +1,6 @@
 // The plugin runner through the proxy: Kong's scope precedence, priority order, short-circuits,
-// failures contained to one request, log after the response, and bundled plugins end to end.
+// failures contained to one request, log after the response, a config that fails to prepare failing
+// closed, and bundled plugins end to end.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +191,72 @@ describe('plugin runner', () => {
     expect(await big.json()).toEqual({ message: 'Request size limit exceeded' });
     const ok = await fetch(`${proxy.url}/small`, { method: 'POST', body: 'x'.repeat(10) });
     expect(ok.status).toBe(200);
+  });
+});
+
+/** Refuses `value: 'bad'` when the config is prepared, as a plugin with a check its schema lacks would. */
+const picky = definePlugin<{ value: string }>({
+  schema: definePluginSchema({ name: 'test-picky', version: '1.0.0', priority: 600, config: Type.Object({ value: Type.String() }, { additionalProperties: false }) }),
+  prepare(config) {
+    if (config['value'] === 'bad') throw new Error("value 'bad' is not accepted");
+    return { value: config['value'] as string };
+  },
+  handlers: {
+    response(ctx) {
+      ctx.response.setHeader('x-picky', ctx.config.value);
+    },
+  },
+});
+
+describe('a plugin instance whose config fails to prepare', () => {
+  let up: Upstream;
+  let proxy: ProxyHarness;
+  const config = (value: string) => ({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'guarded',
+        url: up.url,
+        routes: [
+          { name: 'picky', paths: ['/picky'], plugins: [{ name: 'test-picky', config: { value } }] },
+          { name: 'sibling', paths: ['/sibling'], plugins: [{ name: 'test-picky', config: { value: 'fine' } }] },
+        ],
+      },
+      { name: 'elsewhere', url: up.url, routes: [{ name: 'plain', paths: ['/plain'] }] },
+    ],
+  });
+  beforeAll(async () => {
+    up = await startUpstream();
+    proxy = await startProxy(undefined, { plugins: [picky] });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await up.close();
+  });
+
+  it('fails closed like a missing plugin: its route answers 500, other routes keep working, the error is reported', async () => {
+    const result = proxy.apply(config('bad'));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/^plugin 'test-picky' \(.+\): value 'bad' is not accepted; the routes it applies to answer 500/);
+    expect(proxy.logs).toContain(`warn ${result.warnings[0]}`);
+    const before = up.seen.length;
+    const blocked = await fetch(`${proxy.url}/picky`);
+    expect(blocked.status).toBe(500);
+    expect(((await blocked.json()) as { message: string }).message).toBe('An unexpected error occurred');
+    expect(up.seen.length).toBe(before);
+    const sibling = await fetch(`${proxy.url}/sibling`);
+    expect(sibling.status).toBe(200);
+    expect(sibling.headers.get('x-picky')).toBe('fine');
+    expect((await fetch(`${proxy.url}/plain`)).status).toBe(200);
+  });
+
+  it('serves the route again once the config is fixed', async () => {
+    const result = proxy.apply(config('good'));
+    expect(result.ok && result.warnings).toEqual([]);
+    const res = await fetch(`${proxy.url}/picky`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-picky')).toBe('good');
   });
 });

@@ -1,8 +1,8 @@
 // request-transformer: rewrites the upstream request (method, URI, headers, query string, body)
 // before proxying (kong/plugins/request-transformer/schema.lua). Values may use `$(...)` templates.
 import { Type, type TArray, type TString } from '@sinclair/typebox';
-import { definePluginSchema } from '@tollgate/schema';
-import { HTTP_PROTOCOLS, record } from '../shared-fields.ts';
+import { addFieldError, definePluginSchema, type FieldErrors } from '@tollgate/schema';
+import { HTTP_PROTOCOLS, record, result, SENDABLE_HEADER_VALUE } from '../shared-fields.ts';
 
 type Strings = TArray<TString>;
 
@@ -22,6 +22,31 @@ const pairs = (description: string): Strings =>
 /** `Header-Name:value` pairs; the value may be empty but may not contain a line break. */
 const headerPairs = (description: string): Strings =>
   list(description, Type.String({ pattern: '^[A-Za-z0-9_-]+:[^\\r\\n]*$', tgMessage: "expected 'Header-Name:value' with a valid header name" }));
+
+/** Kong's `validate_header_name`, as the element patterns above check the part before the colon. */
+const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * What the element patterns cannot say: a rename target must be a header name (Kong validates both
+ * sides), and a value must be one node will send, or every proxied request would fail.
+ */
+function checkHeaderEntries(config: Record<string, unknown>): FieldErrors | undefined {
+  const errors: FieldErrors = {};
+  for (const step of ['rename', 'replace', 'add', 'append'] as const) {
+    const entries = (config[step] as Record<string, unknown> | undefined)?.['headers'];
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'string') return;
+      const colon = entry.indexOf(':');
+      const [name, value] = [entry.slice(0, colon), entry.slice(colon + 1)];
+      if (step === 'rename' && !HEADER_NAME.test(value)) addFieldError(errors, [step, 'headers', String(i)], `'${value}' is not a valid header name`);
+      if (step !== 'rename' && !SENDABLE_HEADER_VALUE.test(value)) {
+        addFieldError(errors, [step, 'headers', String(i)], `the value of '${name}' has characters a header cannot carry (control characters or above U+00FF)`);
+      }
+    });
+  }
+  return result(errors);
+}
 
 const pairActions = (verb: string) => ({
   body: pairs(`Body parameters to ${verb}, as \`name:value\` (form or JSON bodies).`),
@@ -57,4 +82,5 @@ export const requestTransformerSchema = definePluginSchema({
     add: record(pairActions('add (only when absent)'), { default: {}, description: 'Added after replacements; existing values are kept.' }),
     append: record(pairActions('append (keeping existing values)'), { default: {}, description: 'Appended last, alongside existing values.' }),
   }),
+  check: checkHeaderEntries,
 });

@@ -9,9 +9,13 @@
 // - JSON `replace` / `add` test whether the key is present; Kong's Lua truthiness treats `false` as absent;
 // - JSON `append` to a number, boolean or object keeps it (`[old, new]`) where Kong drops the old value;
 // - a JSON body no step changed is passed on byte for byte instead of being re-encoded;
+// - besides gzip (as Kong), a deflate body is inflated and deflated again; other encodings (br, zstd)
+//   are passed on unchanged with a warning, where Kong would fail to parse them;
 // - gateway answers (exits such as key-auth's 401) get the header steps only, never the body steps.
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { PluginContext, PluginHandlers } from '@tollgate/plugin-sdk';
+import { codecFor, MAX_INFLATED_BYTES } from './content-encoding.ts';
+import { headerEntryError, split, type Step } from './entries.ts';
+import { WarningThrottle } from './throttled-warning.ts';
 
 interface HeaderPair {
   name: string;
@@ -45,6 +49,10 @@ export interface ResponseTransformerConfig {
   headers: HeaderSteps | undefined;
   /** Undefined when no `json` step is configured: the body is never buffered nor looked at. */
   json: JsonSteps | undefined;
+  /** A header step sets Content-Type, so any response may turn out JSON once the steps ran. */
+  setsContentType: boolean;
+  /** Why a body was passed on unchanged is logged at most once a minute per kind for this config. */
+  warnings: WarningThrottle;
 }
 
 type Section = Record<string, unknown> | undefined;
@@ -55,44 +63,32 @@ const list = (config: Record<string, unknown>, step: string, field: string): str
 };
 
 /**
- * Kong's `^([^:]+):*(.-)$`: the name runs to the first colon, any further leading colons are dropped,
- * and an empty value counts as none (the entry is then skipped, as in Kong).
+ * The schema's `check` refuses these entries; a config that reached the data plane some other way
+ * fails here, and the routes it applies to answer 500 rather than run without this instance.
  */
-function split(entry: string): [string, string | undefined] {
-  const colon = entry.indexOf(':');
-  if (colon < 0) return [entry, undefined];
-  let start = colon + 1;
-  while (entry.charCodeAt(start) === 58 /* : */) start++;
-  return [entry.slice(0, colon), start === entry.length ? undefined : entry.slice(start)];
-}
-
-/** Node refuses invalid header names and values when the response is written; refuse them at config time instead. */
-function checkHeader(step: string, entry: string, name: string, value?: string): void {
-  try {
-    validateHeaderName(name);
-    if (value !== undefined) validateHeaderValue(name, value);
-  } catch (err) {
-    throw new Error(`config.${step}.headers entry '${entry}' cannot be sent as a header (${(err as Error).message}); fix or remove it`);
+function headerEntries(config: Record<string, unknown>, step: Step): string[] {
+  const entries = list(config, step, 'headers');
+  for (const entry of entries) {
+    const error = headerEntryError(step, entry);
+    if (error !== undefined) throw new Error(`config.${step}.headers entry '${entry}' cannot be sent: ${error}`);
   }
+  return entries;
 }
 
-function headerPairs(config: Record<string, unknown>, step: string): HeaderPair[] {
+function headerPairs(config: Record<string, unknown>, step: Step): HeaderPair[] {
   const out: HeaderPair[] = [];
-  for (const entry of list(config, step, 'headers')) {
+  for (const entry of headerEntries(config, step)) {
     const [name, value] = split(entry);
-    if (value === undefined) continue;
-    checkHeader(step, entry, name, value);
-    out.push({ name: name.toLowerCase(), value });
+    if (value !== undefined) out.push({ name: name.toLowerCase(), value });
   }
   return out;
 }
 
 function renames(config: Record<string, unknown>, field: 'headers' | 'json'): { from: string; to: string }[] {
   const out: { from: string; to: string }[] = [];
-  for (const entry of list(config, 'rename', field)) {
+  for (const entry of field === 'headers' ? headerEntries(config, 'rename') : list(config, 'rename', field)) {
     const [from, to] = split(entry);
     if (to === undefined) continue;
-    if (field === 'headers') checkHeader('rename', entry, to);
     out.push(field === 'headers' ? { from: from.toLowerCase(), to: to.toLowerCase() } : { from, to });
   }
   return out;
@@ -123,7 +119,7 @@ const count = (s: HeaderSteps | JsonSteps): number => s.remove.length + s.rename
 
 export function prepareResponseTransformer(config: Record<string, unknown>): ResponseTransformerConfig {
   const headers: HeaderSteps = {
-    remove: list(config, 'remove', 'headers').map((entry) => split(entry)[0].toLowerCase()),
+    remove: headerEntries(config, 'remove').map((entry) => split(entry)[0].toLowerCase()),
     rename: renames(config, 'headers'),
     replace: headerPairs(config, 'replace'),
     add: headerPairs(config, 'add'),
@@ -136,11 +132,20 @@ export function prepareResponseTransformer(config: Record<string, unknown>): Res
     add: jsonPairs(config, 'add'),
     append: jsonPairs(config, 'append'),
   };
-  return { headers: count(headers) === 0 ? undefined : headers, json: count(json) === 0 ? undefined : json };
+  const setsContentType = [...headers.rename.map((r) => r.to), ...headers.replace.map((p) => p.name), ...headers.add.map((p) => p.name), ...headers.append.map((p) => p.name)].includes('content-type');
+  return { headers: count(headers) === 0 ? undefined : headers, json: count(json) === 0 ? undefined : json, setsContentType, warnings: new WarningThrottle() };
 }
 
 /** Only instances with `json` steps need the body; the rest keep the response streaming. */
 export const needsBody = (config: ResponseTransformerConfig): boolean => config.json !== undefined;
+
+/**
+ * Per response: only a JSON one is transformed, so only it is held. Its header steps run later and
+ * may make a response JSON (a replaced Content-Type), so such configs hold whatever has a body.
+ */
+export function wantsBody(ctx: PluginContext<ResponseTransformerConfig>): boolean {
+  return ctx.config.setsContentType || isJsonContentType(ctx.response.header('content-type'));
+}
 
 function transformHeaders(ctx: PluginContext<ResponseTransformerConfig>, steps: HeaderSteps): void {
   const res = ctx.response;
@@ -208,23 +213,43 @@ export function transformJson(obj: Record<string, unknown>, steps: JsonSteps): b
   return changed;
 }
 
+/** Logs why the body went out unchanged, at most once a minute per kind for this config. */
+function passOn(ctx: PluginContext<ResponseTransformerConfig>, kind: string, reason: string): void {
+  const held = ctx.config.warnings.take(kind);
+  if (held === undefined) return;
+  const more = held === 0 ? '' : `; ${held} more like it since the last such warning`;
+  ctx.log.warn(`response-transformer: ${reason}; body sent unchanged${more}`, { requestId: ctx.requestId });
+}
+
 function transformBody(ctx: PluginContext<ResponseTransformerConfig>, steps: JsonSteps): void {
   const body = ctx.response.body;
   // No body: a gateway answer, or a route that does not buffer (cannot happen with json steps).
   if (body === undefined || body.length === 0) return;
   // After the header steps, as Kong's body_filter reads the Content-Type its header_filter left.
   if (!isJsonContentType(ctx.response.header('content-type'))) return;
+  const encoding = ctx.response.header('content-encoding');
+  const codec = codecFor(encoding, body);
+  if (codec === undefined) return passOn(ctx, 'encoding', `cannot decode Content-Encoding '${String(encoding)}' of a JSON response`);
+  let text: Buffer;
+  try {
+    text = codec === null ? body : codec.decode(body);
+  } catch (err) {
+    const tooLarge = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    if (tooLarge) return passOn(ctx, 'size', `the JSON response body inflates to more than ${MAX_INFLATED_BYTES} bytes`);
+    return passOn(ctx, 'decode', `the ${String(encoding)} JSON response body does not decode (${(err as Error).message})`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text.toString('utf8'));
   } catch {
-    ctx.log.warn('response-transformer: the JSON response body does not parse; sent unchanged', { requestId: ctx.requestId });
-    return;
+    return passOn(ctx, 'parse', 'the JSON response body does not parse');
   }
   // Only an object has keys to transform; arrays and scalars pass through.
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
   const obj = parsed as Record<string, unknown>;
-  if (transformJson(obj, steps)) ctx.response.body = Buffer.from(JSON.stringify(obj));
+  if (!transformJson(obj, steps)) return;
+  const out = Buffer.from(JSON.stringify(obj));
+  ctx.response.body = codec === null ? out : codec.encode(out);
 }
 
 export const responseTransformerHandlers: PluginHandlers<ResponseTransformerConfig> = {

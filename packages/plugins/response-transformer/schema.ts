@@ -1,8 +1,9 @@
 // response-transformer: rewrites the response headers and JSON body keys before they reach the client
 // (kong/plugins/response-transformer/schema.lua).
 import { Type, type TArray, type TString } from '@sinclair/typebox';
-import { definePluginSchema, StringEnum } from '@tollgate/schema';
-import { HTTP_PROTOCOLS, record } from '../shared-fields.ts';
+import { addFieldError, definePluginSchema, StringEnum, type FieldErrors } from '@tollgate/schema';
+import { HTTP_PROTOCOLS, record, result } from '../shared-fields.ts';
+import { headerEntryError, STEPS } from './entries.ts';
 
 const names = (description: string): TArray<TString> => Type.Array(Type.String(), { default: [], description });
 
@@ -41,4 +42,18 @@ export const responseTransformerSchema = definePluginSchema({
     add: valueActions('add (only when absent)', 'Added after replacements; existing values are kept.'),
     append: valueActions('append (keeping existing values)', 'Appended last, alongside existing values.'),
   }),
+  // Kong validates header names in every `headers` list; an entry node cannot send would otherwise
+  // fail in `prepare`, after the Admin API had accepted it.
+  check(config) {
+    const errors: FieldErrors = {};
+    for (const step of STEPS) {
+      const entries = (config[step] as Record<string, unknown> | undefined)?.['headers'];
+      if (!Array.isArray(entries)) continue;
+      entries.forEach((entry: unknown, i) => {
+        const error = typeof entry === 'string' ? headerEntryError(step, entry) : undefined;
+        if (error !== undefined) addFieldError(errors, [step, 'headers', String(i)], error);
+      });
+    }
+    return result(errors);
+  },
 });

@@ -38,7 +38,7 @@ interface Instance {
 }
 
 /** Plugin instances grouped by name and scope, with configs prepared once. */
-/** A configured plugin this data plane cannot run, and where it applies. */
+/** A configured plugin this data plane cannot run (not installed, or its config failed to prepare), and where it applies. */
 interface MissingPlugin {
   name: string;
   route: string | undefined;
@@ -73,7 +73,10 @@ export class PluginIndex {
           prepared = def.prepare(record['config'] as Record<string, unknown>, instance);
         }
       } catch (err) {
-        this.errors.push(`plugin '${name}' (${record.id}): ${(err as Error).message}`);
+        // Fail closed, as for a missing plugin: running the routes without this instance could serve
+        // what it was configured to strip or guard.
+        this.errors.push(`plugin '${name}' (${record.id}): ${(err as Error).message}; the routes it applies to answer 500 until it is fixed`);
+        this.#missing.push({ name, route: idOf(record['route']), service });
         continue;
       }
       let list = this.#byName.get(name);
