@@ -1,11 +1,12 @@
 // rate-limiting counters shared beyond one process: the `local` policy across a node's worker
 // processes (the real CLI with --workers 2), and the `redis` policy across data planes through a real
-// redis-server, with Kong's keys, fault tolerance, the deprecated flat fields, database and password.
+// redis-server, with Kong's keys, fault tolerance, timeouts, log throttling, the deprecated flat fields,
+// database and password.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeRedisClients } from '../../packages/plugins/rate-limiting/redis.ts';
 import { freePort, startNode } from '../support/cli.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
@@ -33,6 +34,42 @@ async function awayFromHourEnd(): Promise<void> {
   if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
 }
 const hourStart = () => Date.now() - (Date.now() % HOUR);
+
+/** Lets every promise callback queued so far run (setImmediate is never faked here). */
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * A TCP relay to a Redis that can go silent: after `silence()` what clients send is swallowed (their
+ * connection stays open), and `swallowed` resolves when the first command goes unanswered that way.
+ */
+async function silenceableRelay(port: number) {
+  const sockets = new Set<Socket>();
+  let silent = false;
+  let onSwallowed = () => {};
+  const swallowed = new Promise<void>((r) => (onSwallowed = r));
+  const server = createServer((client) => {
+    const redis = connect(port, '127.0.0.1');
+    for (const s of [client, redis]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => (s === client ? redis : client).destroy());
+    }
+    redis.pipe(client);
+    client.on('data', (chunk: Buffer) => (silent ? onSwallowed() : redis.write(chunk)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    swallowed,
+    silence: () => {
+      silent = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
 
 let up: Upstream;
 beforeAll(async () => {
@@ -118,6 +155,37 @@ describe.skipIf(!redisAvailable())(`redis policy${redisSkipReason()}`, () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('keeps a 10 KB header identifier verbatim in Kong\'s Redis key', async () => {
+    const long = 't'.repeat(10 * 1024);
+    const proxy = await startProxy(gateway(up.url, { ...redisConfig(), hour: 2, limit_by: 'header', header_name: 'X-Tenant' }));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await rawRequest(`${proxy.url}/limited`, { headers: { 'x-tenant': long } })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      // The node counters hash long identifiers; Redis keys stay Kong's so both can share one Redis.
+      expect(await redis.client().keys('ratelimit:*')).toEqual([`ratelimit:${ROUTE_ID}:${EMPTY_UUID}:${long}:${hourStart()}:hour`]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('logs failed increments at most once a second, not once per request', async () => {
+    // A user that may read the counters but not run the increment script (a read-only replica fails alike).
+    await redis.client().acl('SETUSER', 'reader', 'on', '>reader-pw', '~*', '+@read', '+@connection', '+info');
+    const proxy = await startProxy(gateway(up.url, { ...redisConfig(), redis: { host: '127.0.0.1', port: redis.port, username: 'reader', password: 'reader-pw', timeout: 500 } }));
+    try {
+      const started = performance.now();
+      for (let i = 0; i < 10; i++) expect((await hit(proxy.url)).status).toBe(200);
+      const warnings = () => proxy.logs.filter((l) => l.startsWith('warn rate-limiting: incrementing the counters failed'));
+      await waitFor(() => warnings().length > 0, { what: 'a warning about the failed increments' });
+      expect(warnings()[0]).toContain('NOPERM');
+      expect(warnings().length).toBeLessThanOrEqual(1 + Math.floor((performance.now() - started) / 1000));
+    } finally {
+      await proxy.close();
+      closeRedisClients(); // its connection as 'reader' would count in the connection test below
     }
   });
 
@@ -225,15 +293,50 @@ describe.skipIf(!redisAvailable())(`redis policy${redisSkipReason()}`, () => {
     const tolerant = await startProxy(gateway(up.url, { ...redisConfig(), redis: { host: '127.0.0.1', port, timeout: 300 } }));
     const strict = await startProxy(gateway(up.url, { ...redisConfig(), fault_tolerant: false, redis: { host: '127.0.0.1', port, timeout: 300, database: 1 } }));
     try {
+      const started = performance.now();
       const passed = await Promise.all(Array.from({ length: 20 }, () => hit(tolerant.url)));
       expect(passed.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(passed.flatMap(limitHeaders)).toEqual([]);
+      // Twenty failures, logged at most once a second.
+      const lines = tolerant.logs.filter((l) => l.includes('failed to get usage'));
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThanOrEqual(1 + Math.floor((performance.now() - started) / 1000));
       expect((await hit(strict.url)).status).toBe(500);
     } finally {
       await tolerant.close();
       await strict.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it('reads redis.timeout 0 as 60 s, as nginx does: a Redis gone silent fails the request then, not never', async () => {
+    const relay = await silenceableRelay(redis.port);
+    const strict = await startProxy(gateway(up.url, { ...redisConfig(), fault_tolerant: false, redis: { host: '127.0.0.1', port: relay.port, timeout: 0 } }));
+    let pending: Promise<RawReply | Error> | undefined;
+    try {
+      expect((await hit(strict.url)).status).toBe(200);
+      // Redis stops answering on a live connection; the clock is faked so a minute passes at once.
+      relay.silence();
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      pending = hit(strict.url).catch((err: Error) => err);
+      await relay.swallowed;
+      const failures = () => strict.logs.filter((l) => l.includes('failed to get usage'));
+      await vi.advanceTimersByTimeAsync(59_999);
+      await settle();
+      expect(failures()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await settle();
+      expect(failures()).toHaveLength(1);
+      vi.useRealTimers();
+      const res = await pending;
+      expect(res instanceof Error ? res.message : res.status).toBe(500);
+    } finally {
+      vi.useRealTimers();
+      await relay.close();
+      await pending;
+      await strict.close();
+      closeRedisClients();
     }
   });
 

@@ -1,6 +1,8 @@
 // Traffic plugins through a real data plane and a real upstream: cors, ip-restriction,
 // rate-limiting (local policy) and request-transformer.
+import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
+import { answerCounterRequest, DataPlane, MemoryCounterStore, pluginRegistry, RemoteCounterStore, type CounterRequest } from '@tollgate/data-plane';
 import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cors from '../../packages/plugins/cors/index.ts';
@@ -313,6 +315,17 @@ describe('rate-limiting (local policy)', () => {
     expect((await get('/rl-header')).status).toBe(429);
   });
 
+  it('counts a 10 KB header identifier by its whole value', async () => {
+    // Kept in the node counters as a hash (identifiers over 64 bytes): limiting must not notice.
+    const long = 't'.repeat(10 * 1024);
+    expect((await get('/rl-header', { 'x-tenant': long })).status).toBe(200);
+    expect((await get('/rl-header', { 'x-tenant': long })).status).toBe(429);
+    // One that differs only in its last byte has a counter of its own, and so does its 64-byte prefix.
+    expect((await get('/rl-header', { 'x-tenant': `${long.slice(0, -1)}u` })).status).toBe(200);
+    expect((await get('/rl-header', { 'x-tenant': long.slice(0, 64) })).status).toBe(200);
+    expect((await get('/rl-header', { 'x-tenant': long.slice(0, 64) })).status).toBe(429);
+  });
+
   it('counts by consumer, falling back to the client IP for anonymous requests', async () => {
     expect((await get('/rl-consumer', { 'x-user': 'alice' })).status).toBe(200);
     expect((await get('/rl-consumer', { 'x-user': 'alice' })).status).toBe(429);
@@ -342,6 +355,35 @@ describe('rate-limiting (local policy)', () => {
     expect(periodBounds('day', now)).toEqual([Date.UTC(2024, 1, 29), Date.UTC(2024, 2, 1)]);
     expect(periodBounds('month', now)).toEqual([Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)]);
     expect(periodBounds('year', now)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2025, 0, 1)]);
+  });
+});
+
+describe('rate-limiting (local policy, counters in the primary process)', () => {
+  it('answers without waiting for the primary to confirm the increment, and the count still lands', async () => {
+    const primary = new MemoryCounterStore();
+    const held: CounterRequest[] = [];
+    const answer = (msg: CounterRequest) => answerCounterRequest(primary, msg, (reply) => counters.receive(reply));
+    // Reads are answered at once; increments wait until the test lets them through.
+    const counters: RemoteCounterStore = new RemoteCounterStore((msg) => (msg.op === 'get' ? queueMicrotask(() => answer(msg)) : held.push(msg)), { timeoutMs: 5000 });
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const dp = new DataPlane({ plugins: pluginRegistry([rateLimiting]), listen: [{ host: '127.0.0.1', port: 0, tls: false }], log: quiet, counters });
+    const [address] = (await dp.listen()) as AddressInfo[];
+    const config = { _format_version: '3.0', services: [{ name: 'remote', url: up.url, routes: [route('/rl-remote', 'rate-limiting', { hour: 2, limit_by: 'ip' })] }] };
+    expect(dp.apply(proxy.snapshot(config)).ok).toBe(true);
+    const hit = () => rawRequest(`http://127.0.0.1:${address!.port}/rl-remote`);
+    try {
+      const first = await hit();
+      expect(first.status).toBe(200);
+      expect(first.headers['x-ratelimit-remaining-hour']).toBe('1');
+      // Answered while its increment is still on its way.
+      expect(held.map((m) => m.op)).toEqual(['increment']);
+      expect(counters.pending).toBe(1);
+      for (const msg of held.splice(0)) answer(msg);
+      expect(counters.pending).toBe(0);
+      expect((await hit()).headers['x-ratelimit-remaining-hour']).toBe('0');
+    } finally {
+      await dp.close(1000);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { definePlugin, definePluginSchema } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_HELD_BYTES } from '../../packages/data-plane/src/proxy/upstream-call.ts';
+import { createProxyCache } from '../../packages/plugins/proxy-cache/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
 
 /** Upper-cases bodies it is given; wants only 200 responses; reports what it saw in headers. */
@@ -24,6 +25,7 @@ const shout = definePlugin({
 let upstream: Server;
 let base = '';
 let proxy: ProxyHarness;
+let cached: ProxyHarness;
 /** Lets the slow stream's second chunk go. */
 let releaseSecond: (() => void) | undefined;
 
@@ -54,12 +56,32 @@ beforeAll(async () => {
     { _format_version: '3.0', services: [{ name: 's', url: base, routes: [{ paths: ['/'] }] }], plugins: [{ name: 'test-shout' }] },
     { plugins: [shout] },
   );
+  cached = await startProxy(
+    { _format_version: '3.0', services: [{ name: 's', url: base, routes: [{ paths: ['/'] }] }], plugins: [{ name: 'proxy-cache', config: { strategy: 'memory', response_code: [200, 202], content_type: ['text/plain'] } }] },
+    { plugins: [createProxyCache()] },
+  );
 });
 afterAll(async () => {
   await proxy?.close();
+  await cached?.close();
   upstream?.closeAllConnections();
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
 });
+
+/** The status, one header and the first chunk of a streamed response; then lets the upstream finish. */
+function firstChunk(url: string): Promise<{ status: number; sawBody: string | undefined; cache: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, (res) => {
+      res.once('data', (chunk: Buffer) => {
+        resolve({ status: res.statusCode!, sawBody: res.headers['x-saw-body'] as string | undefined, cache: res.headers['x-cache-status'] as string | undefined, text: chunk.toString() });
+        releaseSecond?.();
+        res.resume();
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('holding response bodies for plugins', () => {
   it('holds a response the plugin wants and gives it the whole body', async () => {
@@ -70,17 +92,7 @@ describe('holding response bodies for plugins', () => {
   });
 
   it('streams a response the plugin does not want: the first event arrives before the upstream ends', async () => {
-    const first = await new Promise<{ status: number; sawBody: string | undefined; text: string }>((resolve, reject) => {
-      const req = httpRequest(`${proxy.url}/stream`, (res) => {
-        res.once('data', (chunk: Buffer) => {
-          resolve({ status: res.statusCode!, sawBody: res.headers['x-saw-body'] as string | undefined, text: chunk.toString() });
-          releaseSecond?.();
-          res.resume();
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const first = await firstChunk(`${proxy.url}/stream`);
     expect(first.status).toBe(202);
     expect(first.sawBody).toBe('no'); // its response handler still ran, on the headers
     expect(first.text).toBe('data: first\n\n');
@@ -107,5 +119,23 @@ describe('holding response bodies for plugins', () => {
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.length).toBe(MAX_HELD_BYTES + 2 * 1024 * 1024);
     expect(body.every((b) => b === 0x61)).toBe(true); // not upper-cased: the plugin never had it
+  });
+});
+
+describe('proxy-cache holds only what it may store', () => {
+  it('streams an event stream on a cached route (its content type is not cacheable)', async () => {
+    const first = await firstChunk(`${cached.url}/stream`);
+    expect(first.status).toBe(202);
+    expect(first.cache).toBe('Bypass');
+    expect(first.text).toBe('data: first\n\n');
+  });
+
+  it('still stores and serves what it may cache', async () => {
+    const miss = await fetch(`${cached.url}/text-cached`);
+    expect(miss.headers.get('x-cache-status')).toBe('Miss');
+    expect(await miss.text()).toBe('hello body');
+    const hit = await fetch(`${cached.url}/text-cached`);
+    expect(hit.headers.get('x-cache-status')).toBe('Hit');
+    expect(await hit.text()).toBe('hello body');
   });
 });

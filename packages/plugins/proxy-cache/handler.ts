@@ -115,6 +115,25 @@ function access(ctx: PluginContext<ProxyCacheConfig>): void {
   ctx.response.exit(entry.status, entry.body, entry.headers);
 }
 
+/** How long the upstream's response may be kept, in seconds; 0 when it may not be stored. */
+function storableFor(ctx: PluginContext<ProxyCacheConfig>, now: number): number {
+  const c = ctx.config;
+  const res = ctx.response;
+  if (!c.statuses.has(res.status) || !c.contentTypes.admits(res.header('content-type'))) return 0;
+  if (!c.cacheControl) return c.cacheTtl;
+  const responseCc = parseDirectives(res.header('cache-control'));
+  const ttl = resourceTtl(responseCc, res.header('expires'), now);
+  return forbidsStoring(responseCc) ? 0 : Math.max(0, ttl);
+}
+
+/**
+ * Whether the proxy should hold this response's body for `response` (Kong collects the body only of
+ * cacheable responses): everything else, a bypassed request or an uncacheable answer, streams.
+ */
+export function wantsBody(ctx: PluginContext<ProxyCacheConfig>): boolean {
+  return ctx.shared.get(PENDING) !== undefined && ctx.response.source === 'upstream' && storableFor(ctx, ctx.config.now()) > 0;
+}
+
 function response(ctx: PluginContext<ProxyCacheConfig>): void {
   const key = ctx.shared.get(PENDING) as string | undefined;
   // Nothing to store for requests that bypassed the cache or were answered from it, nor for answers
@@ -123,15 +142,9 @@ function response(ctx: PluginContext<ProxyCacheConfig>): void {
   const c = ctx.config;
   const res = ctx.response;
   const now = c.now();
-  let ttl = c.cacheTtl;
-  let cacheable = c.statuses.has(res.status) && c.contentTypes.admits(res.header('content-type'));
-  if (cacheable && c.cacheControl) {
-    const responseCc = parseDirectives(res.header('cache-control'));
-    ttl = resourceTtl(responseCc, res.header('expires'), now);
-    cacheable = !forbidsStoring(responseCc) && ttl > 0;
-  }
+  const ttl = storableFor(ctx, now);
   const body = res.body;
-  if (!cacheable || body === undefined) {
+  if (ttl === 0 || body === undefined) {
     if (c.show.status || ctx.request.header('kong-debug') !== undefined) res.setHeader('X-Cache-Status', 'Bypass');
     return;
   }

@@ -1,7 +1,8 @@
 // The `memory` strategy: responses kept in this process's memory, bounded by their total size, the least
 // recently used dropped first and entries past their storage TTL dropped as they are found. It is per
 // worker process (Kong's shared dict is per node): each data-plane worker fills its own cache, and a
-// worker restart empties it.
+// worker restart empties it. Every `memory.dictionary_name` draws on one byte budget (CacheMemory), so
+// configs naming many dictionaries cannot multiply the process's bound; the name keeps their entries apart.
 
 /** Kong sizes `kong_db_cache` by `mem_cache_size`, 128 MiB by default; here it bounds each worker. */
 export const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
@@ -32,13 +33,13 @@ interface Slot {
 }
 
 /**
- * An LRU of cached responses bounded by total bytes.
+ * An LRU of cached responses bounded by total bytes: the budget every dictionary of a proxy-cache
+ * runtime shares. Its keys already carry the dictionary; plugins reach it through a MemoryStore.
  * @example
- *   const store = new MemoryStore(64 * 1024 * 1024);
- *   store.set(key, { status: 200, headers, body, storedAt: now, ttl: 300, expiresAt: now + 300_000 }, now);
- *   store.get(key, Date.now()); // the entry, or undefined once expired or evicted
+ *   const memory = new CacheMemory(64 * 1024 * 1024);
+ *   const store = new MemoryStore(memory, 'kong_db_cache');
  */
-export class MemoryStore {
+export class CacheMemory {
   readonly maxBytes: number;
   /** Map order is the LRU order: the first key is the least recently used. */
   readonly #slots = new Map<string, Slot>();
@@ -50,7 +51,7 @@ export class MemoryStore {
     this.maxBytes = maxBytes;
   }
 
-  /** Bytes the stored entries account for. */
+  /** Bytes the stored entries of every dictionary account for. */
   get bytes(): number {
     return this.#bytes;
   }
@@ -104,6 +105,44 @@ export class MemoryStore {
   #remove(key: string, slot: Slot): void {
     this.#slots.delete(key);
     this.#bytes -= slot.size;
+  }
+}
+
+/**
+ * The entries of one `memory.dictionary_name`, kept in a CacheMemory shared with the other dictionaries
+ * (or, given a byte count, in a memory of its own).
+ * @example
+ *   const store = new MemoryStore(memory, 'kong_db_cache');
+ *   store.set(key, { status: 200, headers, body, storedAt: now, ttl: 300, expiresAt: now + 300_000 }, now);
+ *   store.get(key, Date.now()); // the entry, or undefined once expired or evicted
+ */
+export class MemoryStore {
+  readonly memory: CacheMemory;
+  /** Length-prefixed, so no dictionary name and key can spell another's. */
+  readonly #prefix: string;
+
+  constructor(memory: CacheMemory | number = DEFAULT_MAX_BYTES, dictionary = '') {
+    this.memory = typeof memory === 'number' ? new CacheMemory(memory) : memory;
+    this.#prefix = `${dictionary.length}:${dictionary}:`;
+  }
+
+  /** The bound of the memory this store shares. */
+  get maxBytes(): number {
+    return this.memory.maxBytes;
+  }
+
+  /** The entry for `key` unless it is missing or past its storage TTL; marks it most recently used. */
+  get(key: string, now: number): CachedResponse | undefined {
+    return this.memory.get(this.#prefix + key, now);
+  }
+
+  /** Stores `entry`, evicting expired then least recently used entries of any dictionary; false when it alone exceeds the bound. */
+  set(key: string, entry: CachedResponse, now: number): boolean {
+    return this.memory.set(this.#prefix + key, entry, now);
+  }
+
+  delete(key: string): void {
+    this.memory.delete(this.#prefix + key);
   }
 }
 

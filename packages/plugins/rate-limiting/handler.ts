@@ -11,12 +11,17 @@
 //   mode. A Tollgate data plane has no database, so such configs count as `local`, with a one-time
 //   warning, rather than leaving routes unlimited.
 // When the store fails, `fault_tolerant` (the default) logs and lets the request through without
-// rate-limit headers; otherwise the client gets Kong's 500 "An unexpected error occurred".
+// rate-limit headers; otherwise the client gets Kong's 500 "An unexpected error occurred". Failures
+// are logged at most once a second per plugin config, however many requests hit them.
+//
+// The request is counted without waiting for the store to confirm it, as Kong increments from a
+// timer (`ngx.timer.at(0, ...)`): a failed increment is logged, never seen by the client.
 //
 // As in Kong, keys carry the route and service the plugin *instance* is attached to, not the ones the
 // request matched: a global instance counts a client across all routes, a service's across its routes.
+import { createHash } from 'node:crypto';
 import type { CounterStore, Headers, PluginContext, PluginHandlers, PluginInstance } from '@tollgate/plugin-sdk';
-import { RedisCounters, redisCounters, redisSettings, type RedisSettings } from './redis.ts';
+import { redisCounters, redisSettings, type RedisSettings } from './redis.ts';
 
 const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 type Period = (typeof PERIODS)[number];
@@ -26,6 +31,41 @@ const EXPIRATION: Record<Period, number> = { second: 1, minute: 60, hour: 3600, 
 
 /** Kong's stand-in for the route or service id of an instance not attached to one. */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Identifiers longer than this are hashed in the node's counter keys. The client chooses a header
+ * identifier: 8-16 KB values would make each of the node's 200,000 counters that large. Header values
+ * arrive as latin1 strings, one byte per character.
+ */
+const MAX_PLAIN_IDENTIFIER = 64;
+/** A fixed-length stand-in for a long identifier (sha256, 43 characters of base64url). */
+const hashed = (id: string): string => createHash('sha256').update(id).digest('base64url');
+
+/** How often a failing store may write to the log, per plugin config. */
+const LOG_EVERY_MS = 1000;
+
+/**
+ * Holds back log lines that come less than a second after the last one, so a store outage writes
+ * one line a second rather than one per request; the next line says how many it stood for.
+ * @example const note = throttle.pass(); if (note !== undefined) log.error(`failed${note}`);
+ */
+class LogThrottle {
+  #nextAt = 0;
+  #held = 0;
+
+  /** undefined: hold this line back; else the note to end it with ('' when none were held back). */
+  pass(): string | undefined {
+    const now = performance.now();
+    if (now < this.#nextAt) {
+      this.#held++;
+      return undefined;
+    }
+    this.#nextAt = now + LOG_EVERY_MS;
+    const note = this.#held === 0 ? '' : ` (${this.#held} more failures since the last line)`;
+    this.#held = 0;
+    return note;
+  }
+}
 
 interface Limit {
   period: Period;
@@ -52,6 +92,8 @@ export interface RateLimitingConfig {
   error_message: string;
   /** Logged once per process when this config first runs. */
   warning: string | undefined;
+  /** Store failures of this config share one line a second. */
+  failures: LogThrottle;
 }
 
 export function prepareRateLimiting(config: Record<string, unknown>, instance?: PluginInstance): RateLimitingConfig {
@@ -80,6 +122,7 @@ export function prepareRateLimiting(config: Record<string, unknown>, instance?: 
     error_code: typeof config['error_code'] === 'number' ? config['error_code'] : 429,
     error_message: typeof config['error_message'] === 'string' ? config['error_message'] : 'API rate limit exceeded',
     warning,
+    failures: new LogThrottle(),
   };
 }
 
@@ -167,7 +210,9 @@ export const rateLimitingHandlers: PluginHandlers<RateLimitingConfig> = {
     }
     const now = Date.now();
     const limits = config.limits;
-    const prefix = `${config.keyScope}${identifier(ctx)}:`;
+    const id = identifier(ctx);
+    // Redis keys stay Kong's, verbatim, so Kong and Tollgate nodes can share one Redis.
+    const prefix = `${config.keyScope}${config.redis === undefined && id.length > MAX_PLAIN_IDENTIFIER ? hashed(id) : id}:`;
     const keys = new Array<string>(limits.length);
     const starts = new Array<number>(limits.length);
     const ends = new Array<number>(limits.length);
@@ -183,23 +228,23 @@ export const rateLimitingHandlers: PluginHandlers<RateLimitingConfig> = {
     try {
       usage = store.get(keys);
     } catch (err) {
-      return unavailable(ctx, store, err);
+      return unavailable(ctx, err);
     }
     if (usage instanceof Promise) {
       return usage.then(
         (used) => enforce(ctx, store, now, keys, starts, ends, used),
-        (err: unknown) => unavailable(ctx, store, err),
+        (err: unknown) => unavailable(ctx, err),
       );
     }
     return enforce(ctx, store, now, keys, starts, ends, usage);
   },
 };
 
-/** Answers over the limit, or adds the headers and counts the request. */
+/** Answers over the limit, or adds the headers and counts the request (without waiting for the count). */
 function enforce(
   ctx: PluginContext<RateLimitingConfig>, store: CounterStore, now: number,
   keys: readonly string[], starts: readonly number[], ends: readonly number[], used: readonly number[],
-): void | Promise<void> {
+): void {
   const { config } = ctx;
   const limits = config.limits;
   // Kong stops at the last period (shortest to longest) whose remaining is <= 0.
@@ -246,26 +291,28 @@ function enforce(
   } catch (err) {
     return notCounted(ctx, err);
   }
-  if (counted instanceof Promise) return counted.catch((err: unknown) => notCounted(ctx, err));
+  if (counted instanceof Promise) void counted.catch((err: unknown) => notCounted(ctx, err));
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Kong's get_usage failure: the store could not say how much is used. The increment is skipped
- * too: the store just failed, and a second attempt would only add its timeout to the request.
+ * too: the store just failed, and a second call would most likely fail as well.
  */
-function unavailable(ctx: PluginContext<RateLimitingConfig>, store: CounterStore, err: unknown): void {
-  const report = !(store instanceof RedisCounters) || store.shouldReport(Date.now());
-  if (ctx.config.fault_tolerant) {
-    if (report) ctx.log.error(`rate-limiting: failed to get usage, letting requests through (fault_tolerant): ${messageOf(err)}`);
+function unavailable(ctx: PluginContext<RateLimitingConfig>, err: unknown): void {
+  const { config } = ctx;
+  const note = config.failures.pass();
+  if (config.fault_tolerant) {
+    if (note !== undefined) ctx.log.error(`rate-limiting: failed to get usage, letting requests through (fault_tolerant): ${messageOf(err)}${note}`);
     return;
   }
-  if (report) ctx.log.error(`rate-limiting: failed to get usage, answering 500 (fault_tolerant is off): ${messageOf(err)}`);
+  if (note !== undefined) ctx.log.error(`rate-limiting: failed to get usage, answering 500 (fault_tolerant is off): ${messageOf(err)}${note}`);
   ctx.response.exit(500, { message: 'An unexpected error occurred' });
 }
 
 /** The request was allowed but could not be counted (Kong logs this too and carries on). */
 function notCounted(ctx: PluginContext<RateLimitingConfig>, err: unknown): void {
-  ctx.log.warn(`rate-limiting: incrementing the counters failed, this request is not counted: ${messageOf(err)}`);
+  const note = ctx.config.failures.pass();
+  if (note !== undefined) ctx.log.warn(`rate-limiting: incrementing the counters failed, this request is not counted: ${messageOf(err)}${note}`);
 }

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 export interface RedisSettings {
   readonly host: string;
   readonly port: number;
-  /** Connect and command timeout in ms; 0 leaves them to ioredis's defaults (no command timeout). */
+  /** Connect and command timeout in ms, always positive (a configured 0 is read as 60 s). */
   readonly timeout: number;
   readonly username: string | undefined;
   readonly password: string | undefined;
@@ -27,6 +27,14 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
 /**
+ * What a `timeout` of 0 means. Kong hands it to lua-resty-redis's `set_timeouts`, and an nginx
+ * cosocket with a zero timeout falls back to `lua_socket_{connect,send,read}_timeout`, 60 s by
+ * default; ioredis would read 0 as "no timeout", leaving requests waiting forever on a silent Redis.
+ */
+const ZERO_TIMEOUT_MS = 60_000;
+const positiveTimeout = (ms: number): number => (ms > 0 ? ms : ZERO_TIMEOUT_MS);
+
+/**
  * Kong 3.x reads the `redis` record; the flat `redis_*` fields are shorthands for it, used when the
  * record names no host. Each flat field left unset falls back to the record's (defaulted) value.
  */
@@ -39,7 +47,7 @@ export function redisSettings(config: Record<string, unknown>): RedisSettings {
   const settings = {
     host,
     port: num(pick('port')) ?? 6379,
-    timeout: num(pick('timeout')) ?? 2000,
+    timeout: positiveTimeout(num(pick('timeout')) ?? 2000),
     username: str(pick('username')),
     password: str(pick('password')),
     database: num(pick('database')) ?? 0,
@@ -80,14 +88,12 @@ export class RedisCounters implements CounterStore {
   #lastError: Error | undefined;
   #ready: Promise<void> | undefined;
   #nextAttempt = 0;
-  #reportedAt = 0;
   #closed = false;
   lastUsed = Date.now();
 
   constructor(settings: RedisSettings) {
     this.settings = settings;
     this.#where = `Redis ${settings.host}:${settings.port}`;
-    const timeout = settings.timeout > 0 ? settings.timeout : undefined;
     this.#client = new Redis({
       host: settings.host,
       port: settings.port,
@@ -97,8 +103,8 @@ export class RedisCounters implements CounterStore {
       tls: settings.ssl ? { rejectUnauthorized: settings.sslVerify, servername: settings.serverName ?? settings.host } : undefined,
       // RESP2 with plain AUTH and SELECT, as Kong talks to Redis: works with Redis 5 too.
       protocol: 2,
-      connectTimeout: timeout,
-      commandTimeout: timeout,
+      connectTimeout: settings.timeout,
+      commandTimeout: settings.timeout,
       lazyConnect: true,
       // Never queue commands while disconnected: a down Redis must answer "no" at once rather than
       // collect every request until it returns; nothing is resent after a reconnect either.
@@ -130,13 +136,6 @@ export class RedisCounters implements CounterStore {
     if (connecting !== undefined) await connecting;
     const now = Date.now();
     await this.#client.tollgateIncrement(keys.length, ...keys, ...expiresAt.map((at) => Math.max(1, at - now)));
-  }
-
-  /** True at most once a second, so an outage logs a line a second rather than one per request. */
-  shouldReport(now: number): boolean {
-    if (now - this.#reportedAt < 1000) return false;
-    this.#reportedAt = now;
-    return true;
   }
 
   close(): void {
@@ -173,7 +172,7 @@ export class RedisCounters implements CounterStore {
       };
       const onReady = () => done();
       const onClose = () => done(new Error(`cannot connect to ${this.#where}: ${this.#lastError?.message ?? 'connection closed'}`));
-      const ms = this.settings.timeout > 0 ? this.settings.timeout : 10_000;
+      const ms = this.settings.timeout;
       const timer = setTimeout(() => done(new Error(`${this.#where} did not become ready within ${ms} ms`)), ms);
       client.once('ready', onReady);
       client.once('close', onClose);
