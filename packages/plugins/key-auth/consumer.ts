@@ -62,15 +62,22 @@ export function findConsumer(ctx: PluginContext<unknown>, idOrUsername: string):
  * is set and another plugin already authenticated (logical OR), else authenticate, falling back to
  * the anonymous consumer or answering with the failure.
  */
-export async function runAuth<C extends AuthConfig>(
+export function runAuth<C extends AuthConfig>(
   ctx: PluginContext<C>,
   authenticate: (ctx: PluginContext<C>) => AuthFailure | undefined | Promise<AuthFailure | undefined>,
-): Promise<void> {
+): void | Promise<void> {
   const { config } = ctx;
   if (config.run_on_preflight === false && ctx.request.method === 'OPTIONS') return;
   const anonymous = text(config.anonymous);
   if (anonymous !== undefined && ctx.credential !== undefined) return;
-  const failure = await authenticate(ctx);
+  // Synchronous when the check is (key-auth, basic-auth): no promise on the proxy's hot path.
+  const failure = authenticate(ctx);
+  if (failure instanceof Promise) return failure.then((f) => fallBack(ctx, f, anonymous));
+  fallBack(ctx, failure, anonymous);
+}
+
+/** After a failed check: the anonymous consumer when configured, else the failure as the answer. */
+function fallBack<C extends AuthConfig>(ctx: PluginContext<C>, failure: AuthFailure | undefined, anonymous: string | undefined): void {
   if (failure === undefined) return;
   if (anonymous === undefined) {
     ctx.response.exit(failure.status, failure.body, failure.headers);

@@ -39,22 +39,22 @@ export function withoutQueryParam(rawQuery: string, name: string): string {
     .join('&');
 }
 
+/** The WWW-Authenticate challenge, built only for failures. */
+const www = (config: KeyAuthConfig): string => (config.realm != null ? `Key realm="${config.realm}"` : 'Key');
+
 function authenticate(ctx: PluginContext<KeyAuthConfig>): AuthFailure | undefined {
   const { config } = ctx;
-  const www = config.realm != null ? `Key realm="${config.realm}"` : 'Key';
   let key: string | undefined;
   for (const name of config.key_names) {
     const lower = name.toLowerCase();
-    let values: string[] = [];
-    if (config.key_in_header) {
-      const v = ctx.request.headers[lower];
-      if (Array.isArray(v)) values = v;
-      else if (v !== undefined) values = [v];
+    let found: string | string[] | undefined = config.key_in_header ? ctx.request.headers[lower] : undefined;
+    if (found === undefined && config.key_in_query && ctx.request.rawQuery !== '') {
+      const values = ctx.request.query().getAll(name);
+      found = values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
     }
-    if (values.length === 0 && config.key_in_query) values = ctx.request.query().getAll(name);
-    if (values.length > 1) return unauthorized(DUPLICATE_API_KEY, www);
-    if (values.length === 1) {
-      key = values[0];
+    if (Array.isArray(found) && found.length > 1) return unauthorized(DUPLICATE_API_KEY, www(config));
+    if (found !== undefined) {
+      key = Array.isArray(found) ? found[0] : found;
       if (config.hide_credentials) {
         ctx.upstream.removeHeader(lower);
         const query = withoutQueryParam(ctx.upstream.rawQuery, name);
@@ -63,9 +63,9 @@ function authenticate(ctx: PluginContext<KeyAuthConfig>): AuthFailure | undefine
       break;
     }
   }
-  if (key === undefined || key === '') return unauthorized(NO_API_KEY, www);
+  if (key === undefined || key === '') return unauthorized(NO_API_KEY, www(config));
   const credential = ctx.entities.find('keyauth_credentials', 'key', key);
-  if (credential === undefined) return unauthorized(INVALID_KEY, www);
+  if (credential === undefined) return unauthorized(INVALID_KEY, www(config));
   setConsumer(ctx, credentialConsumer(ctx, credential), credential);
   return undefined;
 }

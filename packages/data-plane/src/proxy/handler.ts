@@ -1,19 +1,19 @@
 // The proxy's request path: route, check the protocol, run plugins, send upstream. The common case
 // (no plugins on the route) goes straight from the router to the upstream call without awaiting anything.
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import type { BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
-import { configFor, type ChainEntry } from '../plugins/chain.ts';
-import { contextFor, RequestState } from '../plugins/context.ts';
+import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
 import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
+import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
 import { forwardUpgrade, rejectUpgrade, writeRawResponse } from './websocket.ts';
 
@@ -69,7 +69,7 @@ export class ProxyHandler {
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: clientAddress(socket.remoteAddress), requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
-    void this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
+    this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
   }
 
   /** node:http `upgrade` listener: the same routing, protocol check and access plugins as a request. */
@@ -105,80 +105,70 @@ export class ProxyHandler {
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp: clientAddress(req.socket.remoteAddress), requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
-    runPhase('access', access, state).then(
-      () => {
-        const exit = state.exit;
-        if (exit === undefined) return forward(state.consumer?.id);
-        const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId });
-        writeRawResponse(socket, exit.status, headers, body);
-      },
-      (err: unknown) => {
-        this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
-        rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
-      },
-    );
+    const done = () => {
+      const exit = state.exit;
+      if (exit === undefined) return forward(state.consumer?.id);
+      const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId });
+      writeRawResponse(socket, exit.status, headers, body);
+    };
+    const failed = (err: unknown) => {
+      this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
+      rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
+    };
+    let pending: Promise<void> | undefined;
+    try {
+      pending = runPhase('access', access, state);
+    } catch (err) {
+      return failed(err);
+    }
+    if (pending === undefined) done();
+    else pending.then(done, failed);
   }
 
-  async #withPlugins(
+  /** A request whose route has plugins: the access phase (synchronous unless a handler awaits), then the upstream. */
+  #withPlugins(
     req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
     path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState,
-  ): Promise<void> {
+  ): void {
     const chain = target.chain;
     if (chain.log !== null) {
       res.once('finish', () => {
         // Sequential requests on a keep-alive connection: the difference is exactly this response.
         state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
-        setImmediate(() => void runLogPhase(chain.log!, state));
+        setImmediate(runLogPhase, chain.log!, state);
       });
     }
+    if (chain.access === null) return this.#afterAccess(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
+    let pending: Promise<void> | undefined;
     try {
-      if (chain.access !== null) await runPhase('access', chain.access, state);
+      pending = runPhase('access', chain.access, state);
     } catch (err) {
-      this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId, error: String((err as Error).cause ?? err) });
-      state.responseSource = 'gateway';
-      state.responseStatus = 500;
-      return sendError(res, 500, MESSAGES.unexpected, requestId);
+      return this.#accessFailed(res, state, err, requestId);
     }
+    if (pending === undefined) return this.#afterAccess(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
+    pending.then(
+      () => this.#afterAccess(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state),
+      (err: unknown) => this.#accessFailed(res, state, err, requestId),
+    );
+  }
+
+  #accessFailed(res: ServerResponse, state: RequestState, err: unknown, requestId: string): void {
+    this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId, error: String((err as Error).cause ?? err) });
+    state.responseSource = 'gateway';
+    state.responseStatus = 500;
+    sendError(res, 500, MESSAGES.unexpected, requestId);
+  }
+
+  #afterAccess(
+    req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
+    path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState,
+  ): void {
+    const chain = target.chain;
     if (res.destroyed) return;
     if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
     if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
-    const buffered = chain.bufferResponseBody && chain.response !== null;
-    const headersOnly = (headers: OutgoingHttpHeaders): void => {
-      if (chain.response !== null) this.#runResponsePhaseSync(chain.response, state, requestId);
-      applyResponseHeaders(headers, state.responseHeaders);
-    };
-    const hooks: CallHooks = {
-      onResponseHeaders: (status, headers, mayHold) => {
-        state.responseSource = 'upstream';
-        state.responseStatus = status;
-        state.baseResponseHeaders = headers;
-        if (mayHold && wantsResponseBody(chain.response!, state)) return true;
-        headersOnly(headers);
-        return false;
-      },
-      ...(buffered
-        ? {
-            bufferResponse: async (_status: number, headers: OutgoingHttpHeaders, body: Buffer) => {
-              state.responseBody = body;
-              await runPhase('response', chain.response!, state);
-              applyResponseHeaders(headers, state.responseHeaders);
-              return state.responseBody ?? body;
-            },
-            onHoldAbandoned: (_status: number, headers: OutgoingHttpHeaders) => headersOnly(headers),
-          }
-        : {}),
-      onDone: (outcome) => {
-        state.responseSource = outcome.source;
-        state.responseStatus = outcome.status;
-      },
-    };
+    const hooks = new PluginCallHooks(chain, state, this.#deps.log);
     this.#forward(req, res, target, match, scheme, hostHeader, port, state.upstreamPath ?? path, state.upstreamQuery ?? rawQuery, requestId, startedAt, state, hooks, state.upstreamPath !== undefined);
-  }
-
-  /** Response-phase handlers run while the upstream's headers are held; they must not await. */
-  #runResponsePhaseSync(entries: NonNullable<RouteTarget['chain']['response']>, state: RequestState, requestId: string): void {
-    const pending = runPhase('response', entries, state);
-    pending.catch((err: unknown) => this.#deps.log.error(err instanceof Error ? err.message : 'plugin failure', { requestId }));
   }
 
   #sendExit(res: ServerResponse, state: RequestState, response: RouteTarget['chain']['response'], requestId: string, startedAt: number): void {
@@ -187,7 +177,7 @@ export class ProxyHandler {
     state.responseStatus = exit.status;
     const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) });
     state.baseResponseHeaders = headers;
-    if (response !== null) this.#runResponsePhaseSync(response, state, requestId);
+    if (response !== null) runResponsePhaseSync(response, state, this.#deps.log);
     applyResponseHeaders(headers, state.responseHeaders);
     headers['content-length'] = Buffer.byteLength(body);
     res.writeHead(exit.status, headers);
@@ -221,29 +211,5 @@ export class ProxyHandler {
     }
     res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, 'x-kong-request-id': requestId, server: SERVER_TOKEN });
     res.end();
-  }
-}
-
-/** Whether a plugin about to run its response handler wants this response's body held for it. */
-function wantsResponseBody(entries: readonly ChainEntry[], state: RequestState): boolean {
-  const consumerId = state.consumer?.id;
-  for (const entry of entries) {
-    const def = entry.def;
-    const wants = def.bufferResponseBody;
-    if (wants === undefined || wants === false) continue;
-    const config = configFor(entry, consumerId);
-    if (config === undefined || !entry.protocols.has(state.init.scheme)) continue;
-    if (typeof wants === 'function' && !wants(config)) continue;
-    if (def.wantsResponseBody === undefined || def.wantsResponseBody(contextFor(state, config, 'response'))) return true;
-  }
-  return false;
-}
-
-function applyResponseHeaders(headers: OutgoingHttpHeaders, changes: OutgoingHttpHeaders | undefined): void {
-  if (changes === undefined) return;
-  for (const k in changes) {
-    const v = changes[k];
-    if (v === undefined) delete headers[k];
-    else headers[k] = v;
   }
 }

@@ -12,6 +12,8 @@ import type { PoolRegistry } from './pools.ts';
 
 /** What the call reports when it is over, for plugins' response and log phases. */
 export interface CallHooks {
+  /** Whether `bufferResponse` may be used: a plugin on this route may want a whole body. */
+  readonly canHold?: boolean;
   /**
    * Called with the upstream status and headers before they are written; may change them. Returns
    * true to hold the body for `bufferResponse` (only asked when that hook is set and a body follows).
@@ -185,7 +187,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const hooks = this.#hooks;
     if (hooks !== undefined) {
       const length = headers['content-length'];
-      const mayHold = hooks.bufferResponse !== undefined && this.#method !== 'HEAD' && !bodiless(statusCode) && !(typeof length === 'string' && Number(length) > MAX_HELD_BYTES);
+      const mayHold = hooks.canHold === true && this.#method !== 'HEAD' && !bodiless(statusCode) && !(typeof length === 'string' && Number(length) > MAX_HELD_BYTES);
       if (hooks.onResponseHeaders?.(statusCode, headers as OutgoingHttpHeaders, mayHold) === true && mayHold) {
         this.#held = { headers: headers as OutgoingHttpHeaders, chunks: [], bytes: 0 };
         return;
