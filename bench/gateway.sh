@@ -22,7 +22,7 @@ plugin_yaml() {
     request-transformer) echo "{ name: request-transformer, config: { add: { headers: ['x-bench:1'] }, remove: { headers: [x-drop] } } }" ;;
     response-transformer) echo "{ name: response-transformer, config: { add: { headers: ['x-bench:1'] }, remove: { headers: [x-drop] } } }" ;;
     prometheus) echo '{ name: prometheus, config: { status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true } }' ;;
-    proxy-cache) echo "{ name: proxy-cache, config: { strategy: memory, content_type: ['text/plain', 'text/html', 'application/octet-stream'] } }" ;;
+    proxy-cache) echo "{ name: proxy-cache, config: { strategy: memory, content_type: ['application/json'] } }" ;;
     *) echo "bench/gateway.sh: no bench config for plugin '$1'" >&2; exit 2 ;;
   esac
 }
