@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, runCli, startNode, type RunningNode } from './support/cli.ts';
+import { startControlPlane, startDataPlane, until, writeClusterCerts, type ClusterFiles, type ControlPlaneNode, type DataPlaneNode } from './support/hybrid.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
 
 const outside = mkdtempSync(join(tmpdir(), 'tollgate-custom-plugin-'));
@@ -159,5 +160,37 @@ describe('a traditional node validates and runs the custom plugin through the Ad
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(res?.headers.get('x-stamp')).toBe('admin-made');
+  });
+});
+
+describe('hybrid mode: the control plane validates the custom plugin, the data plane runs it', () => {
+  let files: ClusterFiles;
+  let cp: ControlPlaneNode;
+  let dp: DataPlaneNode;
+  beforeAll(async () => {
+    files = await writeClusterCerts();
+    const tls = ['--cluster-cert', files.shared.cert, '--cluster-cert-key', files.shared.key];
+    const plugins = ['--plugins', `bundled,${pluginDir}`];
+    cp = await startControlPlane(join(outside, 'cp'), tls, plugins);
+    dp = await startDataPlane(join(outside, 'dp'), cp.clusterPort, tls, plugins);
+  });
+  afterAll(async () => {
+    expect(await dp?.node.stop()).toBe(0);
+    expect(await cp?.node.stop()).toBe(0);
+    files?.cleanup();
+  });
+
+  const post = (path: string, body: unknown) => fetch(cp.admin + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('refuses an invalid config at the Admin API and runs a valid one on the data plane', async () => {
+    expect((await post('/services', { name: 'hs', url: up.url })).status).toBe(201);
+    expect((await post('/services/hs/routes', { name: 'hr', paths: ['/hybrid'] })).status).toBe(201);
+    const bad = await post('/plugins', { name: 'header-stamp', config: { value: '' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { fields: { config: Record<string, unknown> } }).fields.config).toHaveProperty('value');
+    expect((await post('/services/hs/plugins', { name: 'header-stamp', config: { value: 'via-cp' } })).status).toBe(201);
+    const res = await until(() => fetch(`${dp.proxy}/hybrid/x`), (r) => r.headers.get('x-stamp') === 'via-cp');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-stamp')).toBe('via-cp');
   });
 });
