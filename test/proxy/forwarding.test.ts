@@ -57,6 +57,7 @@ describe('proxy forwarding', () => {
     expect(Number(res.headers['x-kong-proxy-latency'])).toBeGreaterThanOrEqual(0);
     expect(res.headers['x-kong-request-id']).toBe(body.headers['x-kong-request-id']);
     expect(res.headers['x-upstream']).toBe('echo');
+    expect(res.headers['server']).toBe('tollgate/0.1.0'); // the upstream sent none (an upstream's own is kept)
     // The upstream's own keep-alive settings are hop-by-hop: never passed on.
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
   });

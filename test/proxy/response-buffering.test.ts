@@ -47,7 +47,7 @@ beforeAll(async () => {
       return void res.end();
     }
     const body = 'hello body';
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), server: 'upstream-srv' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -89,6 +89,7 @@ describe('holding response bodies for plugins', () => {
     expect(res.headers.get('x-saw-body')).toBe('10');
     expect(await res.text()).toBe('HELLO BODY');
     expect(res.headers.get('content-length')).toBe('10');
+    expect(res.headers.get('server')).toBe('upstream-srv'); // the upstream's own Server is kept
   });
 
   it('streams a response the plugin does not want: the first event arrives before the upstream ends', async () => {

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
-import { MESSAGES, sendError, VIA_TOKEN } from './errors.ts';
+import { MESSAGES, sendError, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
 import { targetHost, withoutHopByHop } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
@@ -180,6 +180,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     headers['x-kong-upstream-latency'] = String(Math.round(this.#upstreamLatency));
     headers['x-kong-proxy-latency'] = String(Math.round(this.#tryStartedAt - this.#startedAt));
     headers['x-kong-request-id'] = this.#requestId;
+    // Kong's server_tokens: its own Server header only where the upstream sent none.
+    if (headers['server'] === undefined) headers['server'] = SERVER_TOKEN;
     if (this.#pick?.setCookie !== undefined) {
       const existing = headers['set-cookie'];
       headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
