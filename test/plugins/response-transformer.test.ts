@@ -37,6 +37,9 @@ const ENCODED = {
 };
 
 /** Canned replies, picked by the request's X-Reply header. */
+/** Larger than the proxy holds for plugins (16 MiB): it streams, untransformed. */
+const HUGE_JSON = JSON.stringify({ drop: 'd', pad: ' '.repeat(17 * 1024 * 1024) });
+
 const REPLIES: Record<string, (res: ServerResponse, req: IncomingMessage) => void> = {
   object: fixed('application/json', OBJECT_TEXT),
   vnd: fixed('application/vnd.api+json; charset=utf-8', OBJECT_TEXT),
@@ -49,6 +52,7 @@ const REPLIES: Record<string, (res: ServerResponse, req: IncomingMessage) => voi
   br: fixed('application/json', ENCODED.br, 'br'),
   'gzip-corrupt': fixed('application/json', ENCODED.gzip.subarray(0, 20), 'gzip'),
   'gzip-huge': fixed('application/json', ENCODED.huge, 'gzip'),
+  'json-huge': fixed('application/json', HUGE_JSON),
   stream: (res, req) => {
     stream.secondWritten = false;
     let release!: () => void;
@@ -365,6 +369,14 @@ describe('response-transformer: compressed JSON bodies', () => {
     expect(r.status).toBe(200);
     expect(r.body.equals(ENCODED.huge)).toBe(true);
     expect(warnings(/inflates to more than 16777216 bytes/)).toBe(1);
+  });
+
+  it('streams a JSON body larger than the proxy holds unchanged, and says so', async () => {
+    const r = await getBytes('/j-encoded', 'json-huge');
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(Buffer.byteLength(HUGE_JSON));
+    expect(r.body.subarray(0, 12).toString()).toBe('{"drop":"d",');
+    expect(warnings(/larger than the proxy holds for plugins/)).toBe(1);
   });
 });
 

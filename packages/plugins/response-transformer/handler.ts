@@ -223,10 +223,19 @@ function passOn(ctx: PluginContext<ResponseTransformerConfig>, kind: string, rea
 
 function transformBody(ctx: PluginContext<ResponseTransformerConfig>, steps: JsonSteps): void {
   const body = ctx.response.body;
-  // No body: a gateway answer, or a route that does not buffer (cannot happen with json steps).
-  if (body === undefined || body.length === 0) return;
   // After the header steps, as Kong's body_filter reads the Content-Type its header_filter left.
-  if (!isJsonContentType(ctx.response.header('content-type'))) return;
+  const json = isJsonContentType(ctx.response.header('content-type'));
+  if (body === undefined) {
+    // Not held: a gateway answer, a response without a body (HEAD, 204, 304), or one larger than the
+    // proxy holds, which then streams unchanged; only the last is worth a warning.
+    const status = ctx.response.status;
+    const hasBody = ctx.request.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
+    if (json && hasBody && ctx.response.source === 'upstream') {
+      passOn(ctx, 'unheld', `the JSON response body is larger than the proxy holds for plugins (${MAX_INFLATED_BYTES} bytes)`);
+    }
+    return;
+  }
+  if (body.length === 0 || !json) return;
   const encoding = ctx.response.header('content-encoding');
   const codec = codecFor(encoding, body);
   if (codec === undefined) return passOn(ctx, 'encoding', `cannot decode Content-Encoding '${String(encoding)}' of a JSON response`);
