@@ -4,12 +4,12 @@
 // proxy-cache.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/cli.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
+import { listenLoopback, type Listening } from '../support/upstream.ts';
 
 const DIR = join(REPO_ROOT, '../shared/fixtures/kong-configs');
 
@@ -22,6 +22,7 @@ interface Seen {
 /** An upstream answering JSON with a charset (as most frameworks do), remembering what it saw. */
 let upstream: Server;
 let upstreamPort = 0;
+let listening: Listening | undefined;
 const seen: Seen[] = [];
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -33,10 +34,10 @@ beforeAll(async () => {
       res.end(body);
     });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  upstreamPort = (upstream.address() as AddressInfo).port;
+  listening = await listenLoopback(upstream);
+  upstreamPort = listening.port;
 });
-afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+afterAll(() => listening?.close());
 
 type Doc = Record<string, unknown> & { services?: Array<Record<string, unknown>> };
 

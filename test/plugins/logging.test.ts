@@ -3,7 +3,6 @@
 // (the proxy stays fast and the queue stays bounded) and log rotation with SIGUSR1.
 import { mkdtempSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import fileLog from '../../packages/plugins/file-log/index.ts';
 import { prepareHttpLog, queues } from '../../packages/plugins/http-log/handler.ts';
 import httpLog from '../../packages/plugins/http-log/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
-import { startUpstream, waitFor, type Upstream } from '../support/upstream.ts';
+import { listenLoopback, startUpstream, waitFor, type Upstream } from '../support/upstream.ts';
 
 interface LogServer {
   url: string;
@@ -40,20 +39,15 @@ async function startLogServer(): Promise<LogServer> {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString()));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { url, close } = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/logs`,
+    url: `${url}/logs`,
     bodies,
     requests,
     handle: (fn) => {
       custom = fn;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }
 

@@ -2,14 +2,13 @@
 // without the upstream, the key (query, headers, case, consumer), TTLs, Cache-Control on and off, the
 // response header switches, HEAD, gateway exits, the memory bound and config validation.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyCache } from '../../packages/plugins/proxy-cache/index.ts';
 import { fakeAuth } from '../support/fake-auth.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
-import { rawRequest, type RawReply } from '../support/upstream.ts';
+import { listenLoopback, rawRequest, type RawReply } from '../support/upstream.ts';
 
 /** What the upstream answers for one path (exact, without the query). */
 interface Reply {
@@ -50,18 +49,13 @@ async function startCountingUpstream(): Promise<CountingUpstream> {
       res.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { url, close } = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     seen,
     replies,
     count: (path) => seen.filter((s) => s.split(' ')[1]!.split('?')[0] === path).length,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }
 

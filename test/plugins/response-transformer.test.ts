@@ -2,12 +2,11 @@
 // upstream that answers canned bodies, content types and encodings, streaming kept for header-only
 // configs, gateway answers (key-auth's 401) transformed too, and invalid configs refused.
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import responseTransformer from '../../packages/plugins/response-transformer/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
-import { rawRequest, type RawReply } from '../support/upstream.ts';
+import { listenLoopback, rawRequest, type Listening, type RawReply } from '../support/upstream.ts';
 
 const OBJECT = { keep: 'k', drop: 'd', old: 'o', swap: 'before', flag: false, list: ['a'], n: 1, nested: { inner: 'i' } };
 const OBJECT_TEXT = JSON.stringify(OBJECT);
@@ -71,6 +70,7 @@ const REPLIES: Record<string, (res: ServerResponse, req: IncomingMessage) => voi
 };
 
 let upstream: Server;
+let listening: Listening | undefined;
 let proxy: ProxyHarness;
 
 const route = (path: string, config: Record<string, unknown>, extra: Record<string, unknown>[] = []) => ({
@@ -117,8 +117,8 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => (REPLIES[String(req.headers['x-reply'])] ?? REPLIES['object']!)(res, req));
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as AddressInfo).port;
+  listening = await listenLoopback(upstream);
+  const port = listening.port;
   proxy = await startProxy(
     {
       _format_version: '3.0',
@@ -175,8 +175,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+  await listening?.close();
 });
 
 describe('response-transformer: headers', () => {
@@ -460,7 +459,7 @@ describe('response-transformer: config', () => {
   it('fails closed on a bad header entry that bypassed the schema: the route answers 500, the body is never served', async () => {
     const other = await startProxy(undefined, { plugins: [responseTransformer] });
     try {
-      const port = (upstream.address() as AddressInfo).port;
+      const port = listening!.port;
       const valid = { remove: { json: ['drop'] }, add: { headers: ['x-good:1'] } };
       const snapshot = other.snapshot({
         _format_version: '3.0',

@@ -1,13 +1,13 @@
 // When the proxy holds a response body for plugins (bufferResponseBody), and when it streams instead:
 // per response (wantsResponseBody), never for responses without a body, and not past 16 MiB.
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { definePlugin, definePluginSchema } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_HELD_BYTES } from '../../packages/data-plane/src/proxy/upstream-call.ts';
 import { createProxyCache } from '../../packages/plugins/proxy-cache/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
+import { listenLoopback, type Listening } from '../support/upstream.ts';
 
 /** Upper-cases bodies it is given; wants only 200 responses; reports what it saw in headers. */
 const shout = definePlugin({
@@ -23,7 +23,7 @@ const shout = definePlugin({
 });
 
 let upstream: Server;
-let base = '';
+let listening: Listening | undefined;
 let proxy: ProxyHarness;
 let cached: ProxyHarness;
 /** Lets the slow stream's second chunk go. */
@@ -50,8 +50,8 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), server: 'upstream-srv' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  listening = await listenLoopback(upstream);
+  const base = listening.url;
   proxy = await startProxy(
     { _format_version: '3.0', services: [{ name: 's', url: base, routes: [{ paths: ['/'] }] }], plugins: [{ name: 'test-shout' }] },
     { plugins: [shout] },
@@ -64,8 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await cached?.close();
-  upstream?.closeAllConnections();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  await listening?.close();
 });
 
 /** The status, one header and the first chunk of a streamed response; then lets the upstream finish. */

@@ -20,6 +20,29 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
+export interface Listening {
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Stops the server, dropping kept-alive connections so it closes at once. */
+  close(): Promise<void>;
+}
+
+/** Starts `server` on 127.0.0.1 (`port` 0: a free one), for test upstreams and log servers. */
+export async function listenLoopback(server: Server, port = 0): Promise<Listening> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 /** Echoes `{method, url, headers, body, server: name}` as JSON. */
 export async function startUpstream(name = 'upstream', port = 0): Promise<Upstream> {
   const seen: SeenRequest[] = [];
@@ -37,21 +60,14 @@ export async function startUpstream(name = 'upstream', port = 0): Promise<Upstre
     });
   });
   server.keepAliveTimeout = 10_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const actual = (server.address() as AddressInfo).port;
+  const listening = await listenLoopback(server, port);
   return {
-    port: actual,
-    url: `http://127.0.0.1:${actual}`,
+    ...listening,
     server,
     seen,
     handle: (fn) => {
       custom = fn;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 

@@ -21,6 +21,7 @@
 // request matched: a global instance counts a client across all routes, a service's across its routes.
 import { createHash } from 'node:crypto';
 import type { CounterStore, Headers, PluginContext, PluginHandlers, PluginInstance } from '@tollgate/plugin-sdk';
+import { LogThrottle } from '../log-throttle.ts';
 import { redisCounters, redisSettings, type RedisSettings } from './redis.ts';
 
 const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -44,28 +45,8 @@ const hashed = (id: string): string => createHash('sha256').update(id).digest('b
 /** How often a failing store may write to the log, per plugin config. */
 const LOG_EVERY_MS = 1000;
 
-/**
- * Holds back log lines that come less than a second after the last one, so a store outage writes
- * one line a second rather than one per request; the next line says how many it stood for.
- * @example const note = throttle.pass(); if (note !== undefined) log.error(`failed${note}`);
- */
-class LogThrottle {
-  #nextAt = 0;
-  #held = 0;
-
-  /** undefined: hold this line back; else the note to end it with ('' when none were held back). */
-  pass(): string | undefined {
-    const now = performance.now();
-    if (now < this.#nextAt) {
-      this.#held++;
-      return undefined;
-    }
-    this.#nextAt = now + LOG_EVERY_MS;
-    const note = this.#held === 0 ? '' : ` (${this.#held} more failures since the last line)`;
-    this.#held = 0;
-    return note;
-  }
-}
+/** The end of a throttled failure line: how many failures it stands for ('' when only itself). */
+const heldNote = (held: number): string => (held === 0 ? '' : ` (${held} more failures since the last line)`);
 
 interface Limit {
   period: Period;
@@ -122,7 +103,7 @@ export function prepareRateLimiting(config: Record<string, unknown>, instance?: 
     error_code: typeof config['error_code'] === 'number' ? config['error_code'] : 429,
     error_message: typeof config['error_message'] === 'string' ? config['error_message'] : 'API rate limit exceeded',
     warning,
-    failures: new LogThrottle(),
+    failures: new LogThrottle(LOG_EVERY_MS),
   };
 }
 
@@ -302,7 +283,8 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  */
 function unavailable(ctx: PluginContext<RateLimitingConfig>, err: unknown): void {
   const { config } = ctx;
-  const note = config.failures.pass();
+  const held = config.failures.take();
+  const note = held === undefined ? undefined : heldNote(held);
   if (config.fault_tolerant) {
     if (note !== undefined) ctx.log.error(`rate-limiting: failed to get usage, letting requests through (fault_tolerant): ${messageOf(err)}${note}`);
     return;
@@ -313,6 +295,7 @@ function unavailable(ctx: PluginContext<RateLimitingConfig>, err: unknown): void
 
 /** The request was allowed but could not be counted (Kong logs this too and carries on). */
 function notCounted(ctx: PluginContext<RateLimitingConfig>, err: unknown): void {
-  const note = ctx.config.failures.pass();
+  const held = ctx.config.failures.take();
+  const note = held === undefined ? undefined : heldNote(held);
   if (note !== undefined) ctx.log.warn(`rate-limiting: incrementing the counters failed, this request is not counted: ${messageOf(err)}${note}`);
 }

@@ -15,7 +15,7 @@
 import type { PluginContext, PluginHandlers } from '@tollgate/plugin-sdk';
 import { codecFor, MAX_INFLATED_BYTES } from './content-encoding.ts';
 import { headerEntryError, split, type Step } from './entries.ts';
-import { WarningThrottle } from './throttled-warning.ts';
+import { LogThrottle } from '../log-throttle.ts';
 
 interface HeaderPair {
   name: string;
@@ -52,7 +52,7 @@ export interface ResponseTransformerConfig {
   /** A header step sets Content-Type, so any response may turn out JSON once the steps ran. */
   setsContentType: boolean;
   /** Why a body was passed on unchanged is logged at most once a minute per kind for this config. */
-  warnings: WarningThrottle;
+  warnings: LogThrottle;
 }
 
 type Section = Record<string, unknown> | undefined;
@@ -133,7 +133,7 @@ export function prepareResponseTransformer(config: Record<string, unknown>): Res
     append: jsonPairs(config, 'append'),
   };
   const setsContentType = [...headers.rename.map((r) => r.to), ...headers.replace.map((p) => p.name), ...headers.add.map((p) => p.name), ...headers.append.map((p) => p.name)].includes('content-type');
-  return { headers: count(headers) === 0 ? undefined : headers, json: count(json) === 0 ? undefined : json, setsContentType, warnings: new WarningThrottle() };
+  return { headers: count(headers) === 0 ? undefined : headers, json: count(json) === 0 ? undefined : json, setsContentType, warnings: new LogThrottle(60_000) };
 }
 
 /** Only instances with `json` steps need the body; the rest keep the response streaming. */

@@ -44,21 +44,34 @@ function tlsOptions(options: ProbeOptions): tls.ConnectionOptions {
   };
 }
 
+/**
+ * One probe connection: `open` starts it and reports through `finish`; the first outcome wins (or a
+ * timeout), then the timer is cleared and the connection destroyed.
+ */
+function settleOnce(timeoutMs: number, open: (finish: (outcome: ProbeOutcome) => void) => { destroy(): void }): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let connection: { destroy(): void } | undefined;
+    const finish = (outcome: ProbeOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      connection?.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    timer.unref();
+    connection = open(finish);
+  });
+}
+
 function probeHttp(peer: PeerState, options: ProbeOptions, timeoutMs: number): Promise<ProbeOutcome> {
   const { config } = options;
   const secure = config.type === 'https';
   const headers: Record<string, string | string[]> = { ...(config.headers ?? {}) };
   headers['host'] = options.hostHeader;
   headers['connection'] = 'close';
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: ProbeOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(outcome);
-    };
+  return settleOnce(timeoutMs, (finish) => {
     const request = secure ? https.request : http.request;
     const req = request({
       host: peer.ip,
@@ -69,8 +82,6 @@ function probeHttp(peer: PeerState, options: ProbeOptions, timeoutMs: number): P
       agent: false,
       ...(secure ? tlsOptions(options) : {}),
     });
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
-    timer.unref();
     // Only the status matters; the connection is dropped without reading the body.
     req.on('response', (res) => {
       res.resume();
@@ -80,26 +91,18 @@ function probeHttp(peer: PeerState, options: ProbeOptions, timeoutMs: number): P
     // A failed TLS handshake is a TCP failure in lua-resty-healthcheck too.
     req.on('error', () => finish({ kind: 'tcp-error' }));
     req.end();
+    return req;
   });
 }
 
 function probeConnect(peer: PeerState, timeoutMs: number, secure: tls.ConnectionOptions | undefined): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: ProbeOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
+  return settleOnce(timeoutMs, (finish) => {
     const socket =
       secure === undefined
         ? net.connect({ host: peer.ip, port: peer.port }, () => finish({ kind: 'connected' }))
         : tls.connect({ host: peer.ip, port: peer.port, ...secure }, () => finish({ kind: 'connected' }));
     socket.unref();
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
-    timer.unref();
     socket.on('error', () => finish({ kind: 'tcp-error' }));
+    return socket;
   });
 }

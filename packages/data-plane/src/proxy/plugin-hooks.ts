@@ -18,7 +18,8 @@ export class PluginCallHooks implements CallHooks {
     this.#chain = chain;
     this.#state = state;
     this.#log = log;
-    this.canHold = chain.bufferResponseBody && chain.response !== null;
+    // Only entries with a response handler count towards bufferResponseBody (chain.ts).
+    this.canHold = chain.bufferResponseBody;
   }
 
   onResponseHeaders(status: number, headers: OutgoingHttpHeaders, mayHold: boolean): boolean {
