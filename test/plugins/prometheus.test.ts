@@ -315,8 +315,12 @@ describe('prometheus with two proxy workers', () => {
   });
 
   it('reports target health once for the node, not once per worker', async () => {
-    // Each worker probes on its own; summing their 1s would report 2.
-    const s = await scrapeUntil(dp.status, (x) => valueOf(x, 'kong_upstream_target_health', { target: closedTarget, state: 'unhealthy' }) >= 1);
+    // Each worker probes on its own; summing their 1s would report 2. Wait until both workers have
+    // seen the closed port fail (until then one may still call it healthy).
+    const s = await scrapeUntil(
+      dp.status,
+      (x) => valueOf(x, 'kong_upstream_target_health', { target: closedTarget, state: 'unhealthy' }) >= 1 && valueOf(x, 'kong_upstream_target_health', { target: closedTarget, state: 'healthy' }) === 0,
+    );
     expect(Object.fromEntries(matching(s, 'kong_upstream_target_health', { target: closedTarget }).map((x) => [x.labels['state'], x.value]))).toEqual({
       healthchecks_off: 0,
       healthy: 0,
