@@ -1,6 +1,6 @@
 // Traffic plugins through a real data plane and a real upstream: cors, ip-restriction,
 // rate-limiting (local policy) and request-transformer.
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { answerCounterRequest, DataPlane, MemoryCounterStore, pluginRegistry, RemoteCounterStore, type CounterRequest } from '@tollgate/data-plane';
 import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
@@ -33,6 +33,18 @@ interface Echo {
   url: string;
   headers: Record<string, string | string[]>;
   body: string;
+}
+
+/** A chunked HTTP/1.1 body, joined. */
+function dechunk(raw: string): string {
+  let out = '';
+  for (let at = 0; ; ) {
+    const eol = raw.indexOf('\r\n', at);
+    const size = parseInt(raw.slice(at, eol), 16);
+    if (!(size > 0)) return out;
+    out += raw.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
 }
 
 beforeAll(async () => {
@@ -431,6 +443,23 @@ describe('request-transformer', () => {
     const seen = echo(res);
     expect(JSON.parse(seen.body)).toEqual({ new: 'kept', rep: 'replaced', added: 'yes', multi: ['one', 'two'], keep: { n: 1 } });
     expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+  });
+
+  it('adds JSON fields to a request that carries no body at all (no Content-Length, no Transfer-Encoding)', async () => {
+    // Raw bytes: node's own client would add Content-Length: 0. The plugin reads the (absent) body; the
+    // request must go upstream at once with the fields added, as Kong does for an empty JSON body.
+    const { port } = new URL(proxy.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('POST /rt-body HTTP/1.1\r\nHost: rt.test\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n');
+    const reply = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply.startsWith('HTTP/1.1 200')).toBe(true);
+    const seen = JSON.parse(dechunk(reply.slice(reply.indexOf('\r\n\r\n') + 4))) as Echo;
+    expect(JSON.parse(seen.body)).toEqual({ added: 'yes', new: 'not-this', multi: 'two' });
   });
 
   it('transforms a url-encoded form body', async () => {
