@@ -11,7 +11,7 @@ import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
-import { clientAddress, hostWithoutPort, setForwardedHeaders, withoutHopByHop } from './headers.ts';
+import { clientAddress, hostWithoutPort, upstreamHeaders } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
@@ -191,17 +191,15 @@ export class ProxyHandler {
     const service = target.service!;
     const route = target.route;
     const upstream = pathOverridden ? (rawQuery === '' ? path : `${path}?${rawQuery}`) : upstreamPath(route, service.path, match, rawQuery === '' && !(req.url ?? '').includes('?') ? undefined : rawQuery);
-    const headers = withoutHopByHop(req.headers);
-    req.headers = headers;
     const clientIp = clientAddress(req.socket.remoteAddress);
-    const stripped = route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined;
-    setForwardedHeaders(headers, { clientIp, scheme, host: hostWithoutPort(hostHeader), port, path, prefix: stripped });
-    headers['x-kong-request-id'] = requestId;
     const preserve = route.preserve_host && hostHeader !== '';
-    if (!preserve) headers.host = service.hostHeader ?? service.defaultHost;
+    const headers = upstreamHeaders(req.headers, {
+      clientIp, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
+      requestId, upstreamHost: (preserve ? req.headers.host : undefined) ?? service.hostHeader ?? service.defaultHost,
+    });
     const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });
     const method = state?.upstreamMethod ?? req.method ?? 'GET';
-    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, method, upstream, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
+    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, method, upstream, headers, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
   }
 
   #protocolMismatch(res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {

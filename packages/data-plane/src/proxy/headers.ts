@@ -28,27 +28,59 @@ export interface ForwardInfo {
   clientIp: string;
   scheme: string;
   host: string;
-  port: number;
+  /** The listener's port, as its string (X-Forwarded-Port). */
+  port: string;
   /** The original request path (X-Forwarded-Path). */
   path: string;
   /** What strip_path removed (X-Forwarded-Prefix), or undefined. */
   prefix: string | undefined;
+  requestId: string;
+  /** The Host sent upstream; a retry on another target may replace it (see `UPSTREAM_HOST`). */
+  upstreamHost: string;
 }
 
-/** Sets X-Forwarded-For (appended), -Proto, -Host, -Port, -Path, -Prefix, X-Real-IP and Via. */
-export function setForwardedHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): void {
+/** The headers the proxy sets itself: a client's (or a plugin's) value is replaced, or appended to. */
+const SET_BY_PROXY = new Set<string>([
+  'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix',
+  'x-real-ip', 'via', 'x-kong-request-id',
+]);
+
+/** A request header list as undici takes it: name, value, name, value… (a repeated name, repeated). */
+export type HeaderList = string[];
+
+/**
+ * The headers sent upstream, as Kong sends them: the request's (after plugins) without hop-by-hop
+ * ones, then X-Forwarded-For (appended), -Proto, -Host, -Port, -Path, -Prefix, X-Real-IP, Via
+ * (appended), X-Kong-Request-Id and Host, always last. A flat list rather than an object: undici
+ * walks it as it is, and building it costs no object shape transitions.
+ */
+export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
+  const listed = connectionListed(headers['connection']);
+  const out: HeaderList = [];
+  for (const k in headers) {
+    if (HOP.has(k) || SET_BY_PROXY.has(k) || (listed !== undefined && listed.has(k))) continue;
+    const v = headers[k];
+    if (typeof v === 'string') out.push(k, v);
+    else if (v !== undefined) for (const one of v) out.push(k, one);
+  }
   const xff = headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = xff === undefined ? info.clientIp : `${xff}, ${info.clientIp}`;
-  // No trusted_ips yet: every client-supplied X-Forwarded-* value is replaced, as Kong does by default.
-  headers['x-forwarded-proto'] = info.scheme;
-  headers['x-forwarded-host'] = info.host;
-  headers['x-forwarded-port'] = String(info.port);
-  headers['x-forwarded-path'] = info.path;
-  if (info.prefix !== undefined) headers['x-forwarded-prefix'] = info.prefix;
-  else delete headers['x-forwarded-prefix'];
-  headers['x-real-ip'] = info.clientIp;
   const via = headers['via'];
-  headers['via'] = via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`;
+  // No trusted_ips yet: every client-supplied X-Forwarded-* value is replaced, as Kong does by default.
+  out.push(
+    'x-forwarded-for', xff === undefined ? info.clientIp : `${xff}, ${info.clientIp}`,
+    'x-forwarded-proto', info.scheme,
+    'x-forwarded-host', info.host,
+    'x-forwarded-port', info.port,
+    'x-forwarded-path', info.path,
+  );
+  if (info.prefix !== undefined) out.push('x-forwarded-prefix', info.prefix);
+  out.push('x-real-ip', info.clientIp, 'via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`, 'x-kong-request-id', info.requestId, 'host', info.upstreamHost);
+  return out;
+}
+
+/** Where `upstreamHeaders` put the Host value: the last entry. */
+export function setUpstreamHost(list: HeaderList, host: string): void {
+  list[list.length - 1] = host;
 }
 
 /** The Host header without its port. */

@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
 import { MESSAGES, sendError, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
-import { targetHost, withoutHopByHop } from './headers.ts';
+import { setUpstreamHost, targetHost, withoutHopByHop, type HeaderList } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** What the call reports when it is over, for plugins' response and log phases. */
@@ -67,6 +67,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   readonly #startedAt: number;
   readonly #method: string;
   readonly #path: string;
+  readonly #headers: HeaderList;
   readonly #body: Buffer | IncomingMessage | null;
   readonly #balancerInput: () => BalancerInput;
   readonly #hooks: CallHooks | undefined;
@@ -80,6 +81,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #upstreamLatency = 0;
   #status = 0;
   #done = false;
+  /** Body bytes still to come by the response's Content-Length, or -1 when it has none. */
+  #bodyLeft = -1;
+  /** The client response has been ended (with the chunk that completed the body). */
+  #ended = false;
   /** The upstream response, held back while a plugin needs its whole body. */
   #held: { headers: OutgoingHttpHeaders; chunks: Buffer[]; bytes: number } | undefined;
   /** Fires when a streamed request body stalls longer than the service's write_timeout. */
@@ -94,6 +99,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     startedAt: number,
     method: string,
     path: string,
+    headers: HeaderList,
     body: Buffer | null | undefined,
     balancerInput: () => BalancerInput,
     hooks?: CallHooks,
@@ -107,6 +113,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#requestId = requestId;
     this.#startedAt = startedAt;
     this.#path = path;
+    this.#headers = headers;
     this.#balancerInput = balancerInput;
     this.#hooks = hooks;
     this.#method = method;
@@ -128,13 +135,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#tries++;
     this.#tryStartedAt = performance.now();
     balancer.started(peer);
-    if (this.#setHost) this.#req.headers.host = targetHost(this.#service.scheme, peer.hostname, peer.port);
-    const timeout = this.#service.readTimeout;
-    this.#pools.get(this.#service, peer).dispatch(
+    const service = this.#service;
+    if (this.#setHost) setUpstreamHost(this.#headers, targetHost(service.scheme, peer.hostname, peer.port));
+    const timeout = service.readTimeout;
+    this.#pools.get(service, peer).dispatch(
       {
         path: this.#path,
         method: this.#method as Dispatcher.HttpMethod,
-        headers: this.#req.headers as Record<string, string>,
+        headers: this.#headers,
         body: this.#body,
         headersTimeout: timeout,
         bodyTimeout: timeout,
@@ -195,6 +203,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
         return;
       }
     }
+    const length = headers['content-length'];
+    this.#bodyLeft = typeof length === 'string' && this.#method !== 'HEAD' ? Number(length) : -1;
     this.#res.writeHead(statusCode, headers as OutgoingHttpHeaders);
   }
 
@@ -211,6 +221,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       for (let i = 0; i < held.chunks.length - 1; i++) this.#res.write(held.chunks[i]);
       chunk = held.chunks[held.chunks.length - 1]!;
     }
+    if (this.#bodyLeft > 0 && (this.#bodyLeft -= chunk.length) === 0) {
+      // The chunk that completes the body: one end(chunk) is one write and no extra ticks in node.
+      this.#ended = true;
+      this.#res.end(chunk);
+      return;
+    }
     if (!this.#res.write(chunk)) {
       // The client reads slower than the upstream sends: stop reading upstream until it catches up.
       controller.pause();
@@ -222,7 +238,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#done = true;
     const held = this.#held;
     if (held !== undefined) void this.#releaseHeld(held);
-    else this.#res.end();
+    else if (!this.#ended) this.#res.end();
     const latency = this.#upstreamLatency;
     this.#service.balancer.finished(this.#peer!, { kind: 'response', status: this.#status }, latency);
     this.#hooks?.onDone?.({ status: this.#status, source: 'upstream', upstreamLatencyMs: latency });

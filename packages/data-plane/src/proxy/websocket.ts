@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
-import { clientAddress, hostWithoutPort, setForwardedHeaders, targetHost, withoutHopByHop } from './headers.ts';
+import { clientAddress, hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
@@ -45,20 +45,16 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const service = target.service!;
   const hostHeader = req.headers.host ?? '';
   const upgrade = req.headers.upgrade ?? 'websocket';
-  const headers = withoutHopByHop(req.headers);
   const clientIp = clientAddress(req.socket.remoteAddress);
-  setForwardedHeaders(headers, {
-    clientIp, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: req.socket.localPort ?? 0, path: u.path,
-    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
-  });
-  headers['x-kong-request-id'] = requestId;
-  const pick = service.balancer.pick(() => ({ clientIp, headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
+  const pick = service.balancer.pick(() => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
   if (pick === null) return rejectUpgrade(socket, 503, MESSAGES.noPeer, requestId);
   const peer = pick.peer;
   const preserve = target.route.preserve_host && hostHeader !== '';
-  if (!preserve) {
-    headers.host = service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost);
-  }
+  const headers = upstreamHeaders(req.headers, {
+    clientIp, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: String(req.socket.localPort ?? 0), path: u.path,
+    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined, requestId,
+    upstreamHost: (preserve ? req.headers.host : undefined) ?? (service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost)),
+  });
   service.balancer.started(peer);
   const startedAt = performance.now();
   const handler: Dispatcher.DispatchHandler = {
@@ -87,7 +83,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
     },
   };
   pools.get(service, peer).dispatch(
-    { path: upstreamPath(target.route, service.path, match, u.rawQuery), method: 'GET', headers: headers as Record<string, string>, upgrade, body: null },
+    { path: upstreamPath(target.route, service.path, match, u.rawQuery), method: 'GET', headers, upgrade, body: null },
     handler,
   );
 }
