@@ -7,7 +7,7 @@ import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollga
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cors from '../../packages/plugins/cors/index.ts';
 import ipRestriction from '../../packages/plugins/ip-restriction/index.ts';
-import { matches, parseCidr, parseIp } from '../../packages/plugins/ip-restriction/handler.ts';
+import { matchesCidr, parseCidr, parseIp } from '@tollgate/plugin-sdk';
 import rateLimiting from '../../packages/plugins/rate-limiting/index.ts';
 import { periodBounds } from '../../packages/plugins/rate-limiting/handler.ts';
 import requestTransformer from '../../packages/plugins/request-transformer/index.ts';
@@ -244,7 +244,7 @@ describe('ip-restriction', () => {
   });
 
   it('matches CIDRs over parsed bytes, IPv4 and IPv6', () => {
-    const has = (cidr: string, ip: string) => matches(parseCidr(cidr), parseIp(ip)!.bytes);
+    const has = (cidr: string, ip: string) => matchesCidr(parseCidr(cidr), parseIp(ip)!.bytes);
     expect(has('10.0.0.0/8', '10.255.1.2')).toBe(true);
     expect(has('10.0.0.0/8', '11.0.0.1')).toBe(false);
     expect(has('192.168.1.128/25', '192.168.1.200')).toBe(true);

@@ -1,6 +1,6 @@
 // Starts a real data plane on 127.0.0.1 (random ports) from a declarative config, in this process.
 import type { AddressInfo } from 'node:net';
-import { DataPlane, pluginRegistry, selfSignedCertificate, type ConfigSnapshot } from '@tollgate/data-plane';
+import { DataPlane, pluginRegistry, selfSignedCertificate, type ConfigSnapshot, type RealIpSettings } from '@tollgate/data-plane';
 import type { Logger, PluginDefinition } from '@tollgate/plugin-sdk';
 import { bundledPlugins } from '@tollgate/plugins/handlers';
 import { bundledPluginSchemas } from '@tollgate/plugins/schemas';
@@ -18,7 +18,7 @@ export interface ProxyHarness {
   close(): Promise<void>;
 }
 
-export async function startProxy(config?: string | Record<string, unknown>, options: { plugins?: PluginDefinition[] } = {}): Promise<ProxyHarness> {
+export async function startProxy(config?: string | Record<string, unknown>, options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings } = {}): Promise<ProxyHarness> {
   const extra = options.plugins ?? [];
   const runtimes = [...bundledPlugins, ...extra];
   const preparer = new EntityPreparer(pluginCatalog([...bundledPluginSchemas.filter((s) => !extra.some((p) => p.schema.name === s.name)), ...extra.map((p) => p.schema)]));
@@ -36,6 +36,7 @@ export async function startProxy(config?: string | Record<string, unknown>, opti
       { host: '127.0.0.1', port: 0, tls: true },
     ],
     defaultCertificate: await selfSignedCertificate(['default.tollgate.test']),
+    realIp: options.realIp,
     log,
   });
   const [http, https] = (await dp.listen()) as [AddressInfo, AddressInfo];

@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import { createResolver, type BalancerDeps } from './balancer/index.ts';
+import { ClientTrust, type RealIpSettings } from './proxy/real-ip.ts';
 import type { TargetHealth } from './balancer/index.ts';
 import { compileConfig, type RuntimeConfig } from './config/compile.ts';
 import type { ConfigSnapshot } from './config/snapshot.ts';
@@ -34,6 +35,11 @@ export interface DataPlaneOptions {
    * workers pass a RemoteCounterStore so all of a node's workers share one count.
    */
   counters?: CounterStore;
+  /**
+   * Who may name the client (Kong's trusted_ips, real_ip_header, real_ip_recursive). Default: nobody;
+   * the connecting address is the client and X-Forwarded-* headers are replaced.
+   */
+  realIp?: RealIpSettings;
 }
 
 /** One upstream's health, for metrics (see `DataPlane.upstreamHealth`). */
@@ -66,9 +72,14 @@ export class DataPlane {
     // One DNS cache for every balancer of every config generation.
     this.#balancerDeps = { resolver: createResolver(), log: (m) => options.log.info(m), ...options.balancer };
     this.#pools = new PoolRegistry({ connections: options.upstreamConnections ?? 256 });
-    // `counters` reaches plugins as ctx.counters once ProxyDeps declares it (see plugins/context.ts).
-    const deps = { config: () => this.#config, pools: this.#pools, log: options.log, counters: options.counters ?? new MemoryCounterStore() };
-    this.#handler = new ProxyHandler(deps);
+    const trusted = options.realIp?.trustedIps ?? [];
+    this.#handler = new ProxyHandler({
+      config: () => this.#config,
+      pools: this.#pools,
+      log: options.log,
+      counters: options.counters ?? new MemoryCounterStore(),
+      clientTrust: trusted.length > 0 ? new ClientTrust(options.realIp!) : undefined,
+    });
   }
 
   get config(): RuntimeConfig | undefined {

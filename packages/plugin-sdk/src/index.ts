@@ -4,6 +4,7 @@ import type { PluginSchema } from '@tollgate/schema';
 
 export type { PluginSchema } from '@tollgate/schema';
 export { definePluginSchema } from '@tollgate/schema';
+export { CidrSet, matchesCidr, parseCidr, parseIp, type CidrRule } from './ip.ts';
 
 /**
  * The phases a plugin can act in, in request order:

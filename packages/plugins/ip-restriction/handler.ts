@@ -1,102 +1,20 @@
 // ip-restriction: refuses requests whose client IP is in `deny` or, when `allow` is set, not in it
-// (kong/plugins/ip-restriction/handler.lua). Deny is checked first. Rules are parsed once in `prepare`
-// into 16-byte addresses with a prefix length; IPv4 is held as IPv4-mapped IPv6 (::ffff:a.b.c.d, prefix
-// + 96), so an IPv4 rule also matches a client seen as ::ffff:a.b.c.d and the other way round.
+// (kong/plugins/ip-restriction/handler.lua). Deny is checked first. Ranges are parsed once in `prepare`
+// (the SDK's CidrSet: IPv4 ranges also match IPv4-mapped IPv6 clients).
 // Only the HTTP access phase is implemented; Kong's tcp/tls preread phase is not.
-import type { PluginHandlers } from '@tollgate/plugin-sdk';
-
-export interface CidrRule {
-  bytes: Uint8Array;
-  prefix: number;
-}
+import { CidrSet, parseIp, type PluginHandlers } from '@tollgate/plugin-sdk';
 
 export interface IpRestrictionConfig {
-  allow: CidrRule[] | undefined;
-  deny: CidrRule[] | undefined;
+  allow: CidrSet | undefined;
+  deny: CidrSet | undefined;
   status: number;
   /** Fixed message, or undefined for Kong's `IP address not allowed: <ip>`. */
   message: string | undefined;
 }
 
-function parseIpv4(text: string, out: Uint8Array, at: number): boolean {
-  const parts = text.split('.');
-  if (parts.length !== 4) return false;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p)) return false;
-    const n = Number(p);
-    if (n > 255) return false;
-    out[at + i] = n;
-  }
-  return true;
-}
-
-/** Parses an IPv4 or IPv6 address into 16 bytes (IPv4 as ::ffff:a.b.c.d); undefined when invalid. */
-export function parseIp(input: string): { bytes: Uint8Array; v4: boolean } | undefined {
-  let text = input.trim();
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  const bytes = new Uint8Array(16);
-  if (!text.includes(':')) {
-    bytes[10] = 0xff;
-    bytes[11] = 0xff;
-    return parseIpv4(text, bytes, 12) ? { bytes, v4: true } : undefined;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  // An embedded IPv4 tail takes two groups.
-  const last = halves.length === 2 ? tail : head;
-  let v4Tail: string | undefined;
-  if (last.length > 0 && last[last.length - 1]!.includes('.')) v4Tail = last.pop();
-  const words = head.length + tail.length + (v4Tail !== undefined ? 2 : 0);
-  if (halves.length === 1 ? words !== 8 : words > 7) return undefined;
-  const setWord = (index: number, group: string): boolean => {
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(group)) return false;
-    const n = parseInt(group, 16);
-    bytes[index * 2] = n >> 8;
-    bytes[index * 2 + 1] = n & 0xff;
-    return true;
-  };
-  for (let i = 0; i < head.length; i++) if (!setWord(i, head[i]!)) return undefined;
-  const tailStart = 8 - tail.length - (v4Tail !== undefined ? 2 : 0);
-  for (let i = 0; i < tail.length; i++) if (!setWord(tailStart + i, tail[i]!)) return undefined;
-  if (v4Tail !== undefined && !parseIpv4(v4Tail, bytes, 12)) return undefined;
-  return { bytes, v4: false };
-}
-
-/** Parses `ip` or `ip/prefix`; throws on invalid input (the schema has already checked it). */
-export function parseCidr(entry: string): CidrRule {
-  const slash = entry.indexOf('/');
-  const ip = parseIp(slash >= 0 ? entry.slice(0, slash) : entry);
-  if (ip === undefined) throw new Error(`invalid ip or cidr range: ${entry}`);
-  const max = ip.v4 ? 32 : 128;
-  const prefix = slash >= 0 ? Number(entry.slice(slash + 1)) : max;
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`invalid ip or cidr range: ${entry}`);
-  const bits = ip.v4 ? prefix + 96 : prefix;
-  // Zero the host bits so matching is a plain prefix compare.
-  const bytes = ip.bytes;
-  for (let bit = bits; bit < 128; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return { bytes, prefix: bits };
-}
-
-export function matches(rule: CidrRule, address: Uint8Array): boolean {
-  const whole = rule.prefix >> 3;
-  for (let i = 0; i < whole; i++) if (rule.bytes[i] !== address[i]) return false;
-  const rest = rule.prefix & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (address[whole]! & mask) === rule.bytes[whole];
-}
-
-const matchesAny = (rules: CidrRule[], address: Uint8Array): boolean => rules.some((r) => matches(r, address));
-
 export function prepareIpRestriction(config: Record<string, unknown>): IpRestrictionConfig {
-  const list = (value: unknown): CidrRule[] | undefined =>
-    Array.isArray(value) && value.length > 0 ? (value as string[]).map(parseCidr) : undefined;
+  const list = (value: unknown): CidrSet | undefined =>
+    Array.isArray(value) && value.length > 0 ? new CidrSet(value as string[]) : undefined;
   return {
     allow: list(config['allow']),
     deny: list(config['deny']),
@@ -112,8 +30,8 @@ export const ipRestrictionHandlers: PluginHandlers<IpRestrictionConfig> = {
     const parsed = parseIp(ip);
     let blocked: boolean;
     if (parsed === undefined) blocked = true; // Kong: "Cannot identify the client IP address" → refused
-    else if (deny !== undefined && matchesAny(deny, parsed.bytes)) blocked = true;
-    else blocked = allow !== undefined && !matchesAny(allow, parsed.bytes);
+    else if (deny !== undefined && deny.hasBytes(parsed.bytes)) blocked = true;
+    else blocked = allow !== undefined && !allow.hasBytes(parsed.bytes);
     if (blocked) ctx.response.exit(status, { message: message ?? `IP address not allowed: ${ip}` });
   },
 };

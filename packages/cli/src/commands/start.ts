@@ -2,6 +2,7 @@
 // control plane (Admin API only, for now), or a DB-less data plane serving a declarative file.
 import { availableParallelism } from 'node:os';
 import { createAdminApi, type AdminApi } from '@tollgate/control-plane';
+import { ClientTrust, type RealIpSettings } from '@tollgate/data-plane';
 import { assertMigrated, migrateUp } from '@tollgate/control-plane/store';
 import { createPreparer, nodeId, openNodeStore, prefixDir, type OpenedStore } from '../context.ts';
 import { consoleLogger } from '../logger.ts';
@@ -48,10 +49,27 @@ export async function start(options: Options): Promise<number> {
   });
 }
 
+/** --trusted-ips, --real-ip-header, --real-ip-recursive, checked here so a bad entry stops the start with its name. */
+function realIpSettings(options: Options): RealIpSettings | undefined {
+  const trustedIps = (options.trusted_ips ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'unix:');
+  const recursive = options.real_ip_recursive ?? 'off';
+  if (!['on', 'off', 'true', 'false'].includes(recursive)) throw new UsageError(`--real-ip-recursive must be on or off, not '${recursive}'`);
+  const header = options.real_ip_header ?? 'X-Real-IP';
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new UsageError(`--real-ip-header must be a header name, not '${header}'`);
+  if (trustedIps.length === 0) return undefined;
+  const settings: RealIpSettings = { trustedIps, header, recursive: recursive === 'on' || recursive === 'true' };
+  try {
+    new ClientTrust(settings);
+  } catch (err) {
+    throw new UsageError(`--trusted-ips: ${(err as Error).message}`);
+  }
+  return settings;
+}
+
 async function proxies(options: Options, workers: number, log: ReturnType<typeof consoleLogger>): Promise<ProxyGroup> {
   const listen = parseListenList(options.proxy_listen ?? '');
   const certificate = await defaultCertificate(prefixDir(options), options.ssl_cert, options.ssl_cert_key);
-  const group = await startProxies({ listen, certificate, plugins: options.plugins }, workers, log);
+  const group = await startProxies({ listen, certificate, plugins: options.plugins, realIp: realIpSettings(options) }, workers, log);
   log.info(`proxy listening on ${listen.map((l) => `${l.tls ? 'https' : 'http'}://${l.host}:${l.port}`).join(', ')} with ${workers} worker${workers === 1 ? '' : 's'}`);
   return group;
 }

@@ -3,7 +3,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tollgate/plugin-sdk';
-import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair } from '@tollgate/data-plane';
+import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings } from '@tollgate/data-plane';
 import { loadPluginRuntimes } from './runtime.ts';
 import { clusterMetrics, localMetrics } from '../metrics.ts';
 
@@ -11,6 +11,7 @@ export interface ProxySettings {
   listen: ListenAddress[];
   certificate: PemPair;
   plugins: string | undefined;
+  realIp: RealIpSettings | undefined;
 }
 
 export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' };
@@ -36,7 +37,7 @@ export async function startProxies(settings: ProxySettings, workers: number, log
 }
 
 async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGroup> {
-  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log });
+  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, log });
   await dp.listen();
   let version = -1;
   return {

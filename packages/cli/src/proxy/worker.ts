@@ -1,12 +1,12 @@
 // A proxy worker process (node:cluster): listens on the shared sockets, applies the snapshots the
 // primary sends, drains and exits when told to.
-import { DataPlane, RemoteCounterStore, type ListenAddress, type PemPair } from '@tollgate/data-plane';
+import { DataPlane, RemoteCounterStore } from '@tollgate/data-plane';
 import { consoleLogger } from '../logger.ts';
 import { loadPluginRuntimes } from './runtime.ts';
-import type { PrimaryMessage, WorkerMessage } from './supervisor.ts';
+import type { PrimaryMessage, ProxySettings, WorkerMessage } from './supervisor.ts';
 import { serveWorkerMetrics } from '../metrics.ts';
 
-const settings = JSON.parse(process.env['TOLLGATE_PROXY_SETTINGS'] ?? '{}') as { listen: ListenAddress[]; certificate: PemPair; plugins?: string };
+const settings = JSON.parse(process.env['TOLLGATE_PROXY_SETTINGS'] ?? '{}') as ProxySettings;
 const log = consoleLogger(`proxy ${process.pid}`);
 // Rate-limit counters live in the primary, so every worker of the node counts against the same numbers.
 // A send that fails later is dropped (the callback keeps it from throwing); the call then times out.
@@ -16,7 +16,7 @@ const counters = new RemoteCounterStore((msg) => {
   process.send!(msg, undefined, undefined, ignore);
 });
 process.on('message', (msg: unknown) => counters.receive(msg));
-const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, log, counters });
+const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, log, counters });
 const send = (msg: PrimaryMessage) => process.send?.(msg);
 serveWorkerMetrics(dp);
 

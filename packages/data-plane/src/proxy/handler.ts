@@ -12,6 +12,7 @@ import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
 import { clientAddress, hostWithoutPort, upstreamHeaders } from './headers.ts';
+import type { ClientTrust } from './real-ip.ts';
 import type { PoolRegistry } from './pools.ts';
 import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
@@ -24,6 +25,8 @@ export interface ProxyDeps {
   log: Logger;
   /** The node's counters, handed to plugins as `ctx.counters`. */
   counters: CounterStore;
+  /** trusted_ips / real_ip_header / real_ip_recursive; undefined: no peer is trusted (Kong's default). */
+  clientTrust?: ClientTrust | undefined;
 }
 
 export class ProxyHandler {
@@ -33,6 +36,18 @@ export class ProxyHandler {
 
   constructor(deps: ProxyDeps) {
     this.#deps = deps;
+  }
+
+  /** Whether the connecting address may speak for the client (trusted_ips). */
+  #trusts(remoteIp: string): boolean {
+    const trust = this.#deps.clientTrust;
+    return trust !== undefined && trust.trusts(remoteIp);
+  }
+
+  /** The client's address: the connecting one, or from a trusted peer the one its real-IP header names. */
+  #clientIp(req: IncomingMessage): string {
+    const remoteIp = clientAddress(req.socket.remoteAddress);
+    return this.#trusts(remoteIp) ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
   }
 
   nextRequestId(): string {
@@ -66,7 +81,7 @@ export class ProxyHandler {
       return;
     }
     const state = new RequestState({
-      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: clientAddress(socket.remoteAddress), requestId, startedAt,
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req), requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
     this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
@@ -94,15 +109,18 @@ export class ProxyHandler {
       if (code === 426) return rejectUpgrade(socket, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
       return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, 'x-kong-request-id': requestId });
     }
+    const remoteIp = clientAddress(req.socket.remoteAddress);
+    const trusted = this.#trusts(remoteIp);
+    const clientIp = trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
     const forward = (consumerId: string | undefined) => {
       if (target.blocked !== undefined) return rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
       if (target.service === undefined) return rejectUpgrade(socket, 503, MESSAGES.noService, requestId);
-      forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId });
+      forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId, clientIp, remoteIp, trusted });
     };
     const access = target.chain.access;
     if (access === null) return forward(undefined);
     const state = new RequestState({
-      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp: clientAddress(req.socket.remoteAddress), requestId, startedAt,
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp, requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
     const done = () => {
@@ -191,10 +209,13 @@ export class ProxyHandler {
     const service = target.service!;
     const route = target.route;
     const upstream = pathOverridden ? (rawQuery === '' ? path : `${path}?${rawQuery}`) : upstreamPath(route, service.path, match, rawQuery === '' && !(req.url ?? '').includes('?') ? undefined : rawQuery);
-    const clientIp = clientAddress(req.socket.remoteAddress);
+    const remoteIp = clientAddress(req.socket.remoteAddress);
+    const trusted = this.#trusts(remoteIp);
+    // The client as found before the plugins ran (with plugins, RequestState holds it).
+    const clientIp = state !== undefined ? state.init.clientIp : trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
     const preserve = route.preserve_host && hostHeader !== '';
     const headers = upstreamHeaders(req.headers, {
-      clientIp, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
+      clientIp, remoteIp, trusted, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
       requestId, upstreamHost: (preserve ? req.headers.host : undefined) ?? service.hostHeader ?? service.defaultHost,
     });
     const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });

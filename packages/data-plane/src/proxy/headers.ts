@@ -25,7 +25,12 @@ export function withoutHopByHop<H extends Record<string, unknown>>(headers: H): 
 }
 
 export interface ForwardInfo {
+  /** The client: the connecting address, or the one a trusted peer names (see real-ip.ts). */
   clientIp: string;
+  /** The connecting address. */
+  remoteIp: string;
+  /** The peer is in trusted_ips: its X-Forwarded-Proto/-Host/-Port/-Path/-Prefix are kept. */
+  trusted: boolean;
   scheme: string;
   host: string;
   /** The listener's port, as its string (X-Forwarded-Port). */
@@ -35,7 +40,7 @@ export interface ForwardInfo {
   /** What strip_path removed (X-Forwarded-Prefix), or undefined. */
   prefix: string | undefined;
   requestId: string;
-  /** The Host sent upstream; a retry on another target may replace it (see `UPSTREAM_HOST`). */
+  /** The Host sent upstream; a retry on another target may replace it (`setUpstreamHost`). */
   upstreamHost: string;
 }
 
@@ -50,9 +55,10 @@ export type HeaderList = string[];
 
 /**
  * The headers sent upstream, as Kong sends them: the request's (after plugins) without hop-by-hop
- * ones, then X-Forwarded-For (appended), -Proto, -Host, -Port, -Path, -Prefix, X-Real-IP, Via
- * (appended), X-Kong-Request-Id and Host, always last. A flat list rather than an object: undici
- * walks it as it is, and building it costs no object shape transitions.
+ * ones, then X-Forwarded-For (appended), -Proto, -Host, -Port, -Path, -Prefix (a trusted peer's own
+ * values, else the proxy's), X-Real-IP, Via (appended), X-Kong-Request-Id and Host, always last.
+ * A flat list rather than an object: undici walks it as it is, and building it costs no object shape
+ * transitions.
  */
 export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
   const listed = connectionListed(headers['connection']);
@@ -65,17 +71,28 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
   }
   const xff = headers['x-forwarded-for'];
   const via = headers['via'];
-  // No trusted_ips yet: every client-supplied X-Forwarded-* value is replaced, as Kong does by default.
-  out.push(
-    'x-forwarded-for', xff === undefined ? info.clientIp : `${xff}, ${info.clientIp}`,
-    'x-forwarded-proto', info.scheme,
-    'x-forwarded-host', info.host,
-    'x-forwarded-port', info.port,
-    'x-forwarded-path', info.path,
-  );
-  if (info.prefix !== undefined) out.push('x-forwarded-prefix', info.prefix);
+  // As Kong: a client's X-Forwarded-For gets the connecting address appended; without one, the client.
+  out.push('x-forwarded-for', xff === undefined ? info.clientIp : `${xff}, ${info.remoteIp}`);
+  if (info.trusted) {
+    out.push(
+      'x-forwarded-proto', forwarded(headers['x-forwarded-proto'], info.scheme),
+      'x-forwarded-host', forwarded(headers['x-forwarded-host'], info.host),
+      'x-forwarded-port', forwarded(headers['x-forwarded-port'], info.port),
+      'x-forwarded-path', forwarded(headers['x-forwarded-path'], info.path),
+    );
+    const prefix = forwarded(headers['x-forwarded-prefix'], info.prefix);
+    if (prefix !== undefined) out.push('x-forwarded-prefix', prefix);
+  } else {
+    out.push('x-forwarded-proto', info.scheme, 'x-forwarded-host', info.host, 'x-forwarded-port', info.port, 'x-forwarded-path', info.path);
+    if (info.prefix !== undefined) out.push('x-forwarded-prefix', info.prefix);
+  }
   out.push('x-real-ip', info.clientIp, 'via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`, 'x-kong-request-id', info.requestId, 'host', info.upstreamHost);
   return out;
+}
+
+/** A trusted peer's value of an X-Forwarded-* header, else the proxy's own. */
+function forwarded<T extends string | undefined>(sent: string | string[] | undefined, own: T): string | T {
+  return sent === undefined ? own : Array.isArray(sent) ? sent.join(', ') : sent;
 }
 
 /** Where `upstreamHeaders` put the Host value: the last entry. */

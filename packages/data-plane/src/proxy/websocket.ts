@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
-import { clientAddress, hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
+import { hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
@@ -38,6 +38,10 @@ export interface UpgradeRequest {
   path: string;
   requestId: string;
   consumerId: string | undefined;
+  /** The client, the connecting address and whether it is trusted (see real-ip.ts). */
+  clientIp: string;
+  remoteIp: string;
+  trusted: boolean;
 }
 
 export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
@@ -45,13 +49,13 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const service = target.service!;
   const hostHeader = req.headers.host ?? '';
   const upgrade = req.headers.upgrade ?? 'websocket';
-  const clientIp = clientAddress(req.socket.remoteAddress);
+  const { clientIp, remoteIp, trusted } = u;
   const pick = service.balancer.pick(() => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
   if (pick === null) return rejectUpgrade(socket, 503, MESSAGES.noPeer, requestId);
   const peer = pick.peer;
   const preserve = target.route.preserve_host && hostHeader !== '';
   const headers = upstreamHeaders(req.headers, {
-    clientIp, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: String(req.socket.localPort ?? 0), path: u.path,
+    clientIp, remoteIp, trusted, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: String(req.socket.localPort ?? 0), path: u.path,
     prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined, requestId,
     upstreamHost: (preserve ? req.headers.host : undefined) ?? (service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost)),
   });
