@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { createAdminApi, type AdminApi } from '@tollgate/control-plane';
 import { ClientTrust, type RealIpSettings } from '@tollgate/data-plane';
-import { assertMigrated, migrateUp } from '@tollgate/control-plane/store';
+import { assertMigrated, migrateUp, pruneChangelogPeriodically } from '@tollgate/control-plane/store';
 import { createPreparer, nodeId, openNodeStore, prefixDir, type OpenedStore } from '../context.ts';
 import { consoleLogger } from '../logger.ts';
 import { parseListen, parseListenList, UsageError, type Options } from '../options.ts';
@@ -82,6 +82,8 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   // The embedded store is this node's own, so it is migrated on start; a shared Postgres is migrated explicitly.
   if (opened.db.kind === 'pglite') await migrateUp(opened.db);
   else await assertMigrated(opened.db);
+  const stopPruning = pruneChangelogPeriodically(opened.store, { log });
+  stops.push(async () => stopPruning());
   const cluster = role === 'control_plane' && options.cluster_cert !== undefined ? controlPlaneCluster(options, opened.db, opened.store, nodeId(options), log) : undefined;
   if (role === 'control_plane' && cluster === undefined) log.warn('no --cluster-cert: running the Admin API without a cluster listener (make certificates with `tollgate certs generate`)');
   const admin: AdminApi = createAdminApi({

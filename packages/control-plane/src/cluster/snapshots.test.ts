@@ -52,6 +52,26 @@ describe('SnapshotSource', () => {
     }
   });
 
+  it('reads the whole config when the changelog was pruned past its last snapshot, and sends no delta from before what is kept', async () => {
+    const source = new SnapshotSource(store, quiet);
+    const first = (await source.refresh())!;
+    await store.insert(consumers, { id: uuid(301), username: 'pruned-1', created_at: 1 } as never);
+    await store.insert(consumers, { id: uuid(302), username: 'pruned-2', created_at: 1 } as never);
+    await store.pruneChangelog(0);
+    const built = (await source.refresh())!;
+    const full = (await new SnapshotSource(store, quiet).refresh())!;
+    expect(built.version).toBe(full.version);
+    expect(built.hash).toBe(full.hash);
+    expect(await source.deltaFrom(first.version)).toBeUndefined();
+    // Versions after the prune are whole again: a data plane at the current version gets a delta.
+    await store.insert(consumers, { id: uuid(303), username: 'kept', created_at: 1 } as never);
+    await source.refresh();
+    const frame = await source.deltaFrom(built.version);
+    expect(frame).toBeDefined();
+    const msg = decode(frame!, { from: 'control_plane' });
+    expect(msg.type === 'delta' && configHash(applyDelta(built.entities, msg.changes))).toBe(source.latest!.hash);
+  });
+
   it('shares one delta computation among data planes asking at once', async () => {
     const source = new SnapshotSource(store, quiet);
     await source.refresh();

@@ -60,7 +60,8 @@ export class SnapshotSource {
         if (previous !== undefined) {
           const most = Math.max(100, Math.floor(previous.count / 4));
           const rows = await tx.changesSince(previous.version, most + 1);
-          if (rows.length <= most) {
+          // null: the changelog was pruned past the previous snapshot, so read everything.
+          if (rows !== null && rows.length <= most) {
             const changed = new Map<string, { entity: EntityName; id: string }>();
             for (const row of rows) changed.set(`${row.entity}\u0000${row.id}`, { entity: row.entity as EntityName, id: row.id });
             const changes: EntityChange[] = [];
@@ -146,8 +147,8 @@ export class SnapshotSource {
     } catch {
       return undefined;
     }
-    // A changelog longer than the config itself: the snapshot is smaller.
-    if (rows.length > Math.max(100, latest.count)) return undefined;
+    // Pruned past `from` (null), or a changelog longer than the config itself: the snapshot it is.
+    if (rows === null || rows.length > Math.max(100, latest.count)) return undefined;
     const changed = new Map<string, { entity: EntityName; id: string }>();
     for (const row of rows) {
       if (row.version > latest.version) break;

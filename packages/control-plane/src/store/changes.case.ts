@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEntityStore } from './entity-store.ts';
 import { StoreNotMigratedError } from './errors.ts';
 import { assertMigrated, migrateUp, migrationStatus } from './migrate.ts';
-import { LATEST_MIGRATION, make, rejectionOf, resetDatabase, waitFor, type StoreHarness } from './test-fixtures.ts';
+import { ALL_MIGRATIONS, make, rejectionOf, resetDatabase, waitFor, type StoreHarness } from './test-fixtures.ts';
 import type { Database, EntityStore } from './types.ts';
 
 export function changesContract(harness: StoreHarness): void {
@@ -64,14 +64,32 @@ export function changesContract(harness: StoreHarness): void {
     it('gives concurrent writers distinct versions', async () => {
       await Promise.all(Array.from({ length: 8 }, (_, i) => store.insert(services, make.service(`p${i}`))));
       expect(await store.configVersion()).toBe(8);
-      expect(new Set((await store.changesSince(0)).map((c) => c.version)).size).toBe(8);
+      expect(new Set((await store.changesSince(0))!.map((c) => c.version)).size).toBe(8);
     });
 
     it('never splits a version when limiting changesSince', async () => {
       await store.insertMany(services, [make.service('a'), make.service('b'), make.service('c')]);
       await store.insert(services, make.service('d'));
       expect(await store.changesSince(0, 1)).toHaveLength(3);
-      expect((await store.changesSince(1, 1)).map((c) => c.version)).toEqual([2]);
+      expect((await store.changesSince(1, 1))!.map((c) => c.version)).toEqual([2]);
+    });
+
+    it('prunes all but the newest versions; a reader from before what is kept gets null, not a gap', async () => {
+      const svc = await store.insert(services, make.service('svc'));
+      for (let port = 81; port <= 84; port++) await store.update(services, { ...svc, port });
+      expect(await store.configVersion()).toBe(5);
+      expect(await store.pruneChangelog(2)).toBe(3);
+      expect(await store.configVersion()).toBe(5);
+      expect(await store.changesSince(0)).toBeNull();
+      expect(await store.changesSince(2)).toBeNull();
+      expect(await store.changesSince(3)).toEqual([
+        { version: 4, entity: 'services', id: svc.id, op: 'update' },
+        { version: 5, entity: 'services', id: svc.id, op: 'update' },
+      ]);
+      expect(await store.pruneChangelog(2)).toBe(0);
+      await store.update(services, { ...svc, port: 85 });
+      expect(await store.changesSince(5)).toEqual([{ version: 6, entity: 'services', id: svc.id, op: 'update' }]);
+      expect(await store.changesSince(3)).toHaveLength(3);
     });
   });
 
@@ -150,19 +168,19 @@ export function changesContract(harness: StoreHarness): void {
   describe('migrations', () => {
     it('are idempotent: running up again applies nothing', async () => {
       expect(await migrateUp(db)).toEqual([]);
-      expect(await migrationStatus(db)).toEqual({ applied: [LATEST_MIGRATION], pending: [] });
+      expect(await migrationStatus(db)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
       await expect(assertMigrated(db)).resolves.toBeUndefined();
     });
 
     it('tell the user how to migrate a fresh database', async () => {
       const fresh = await harness.fresh();
       try {
-        expect(await migrationStatus(fresh)).toEqual({ applied: [], pending: [LATEST_MIGRATION] });
+        expect(await migrationStatus(fresh)).toEqual({ applied: [], pending: ALL_MIGRATIONS });
         const err = await rejectionOf(assertMigrated(fresh));
         expect(err).toBeInstanceOf(StoreNotMigratedError);
         expect(err.message).toContain('run `npx tollgate migrations up` with the same');
         expect(err.message).toContain(fresh.kind === 'postgres' ? '--pg-url' : '--prefix');
-        expect(await migrateUp(fresh)).toEqual([LATEST_MIGRATION]);
+        expect(await migrateUp(fresh)).toEqual(ALL_MIGRATIONS);
         await expect(assertMigrated(fresh)).resolves.toBeUndefined();
         expect(await createEntityStore(fresh).configVersion()).toBe(0);
       } finally {

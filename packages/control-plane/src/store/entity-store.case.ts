@@ -125,7 +125,7 @@ export function entityStoreContract(harness: StoreHarness): void {
       expect(await store.get(keyauthCredentials, cred.id)).toBeNull();
       expect(await store.get(plugins, plugin.id)).toBeNull();
       expect(await store.configVersion()).toBe(before + 1);
-      const changes = await store.changesSince(before);
+      const changes = (await store.changesSince(before))!;
       expect(changes.map(({ entity, id, op, version }) => ({ entity, id, op, version })).sort((a, b) => a.entity.localeCompare(b.entity))).toEqual([
         { entity: 'consumers', id: consumer.id, op: 'delete', version: before + 1 },
         { entity: 'keyauth_credentials', id: cred.id, op: 'delete', version: before + 1 },

@@ -159,14 +159,38 @@ class SqlEntityStore implements EntityStore {
     return Number(rows[0]?.v ?? 0);
   }
 
-  /** `limit` caps rows but never splits a version: a reader may resume from the last version it saw. */
-  async changesSince(since: number, limit = DEFAULT_CHANGES_LIMIT): Promise<ChangeRecord[]> {
+  /**
+   * `limit` caps rows but never splits a version: a reader may resume from the last version it saw.
+   * Null when rows after `since` may have been pruned (see `pruneChangelog`).
+   */
+  async changesSince(since: number, limit = DEFAULT_CHANGES_LIMIT): Promise<ChangeRecord[] | null> {
     const sql = `SELECT "version"::text AS version, "entity", "entity_id"::text AS id, "op" FROM "tollgate_changelog"
       WHERE "version" > $1 AND "version" <= (
         SELECT max("version") FROM (SELECT "version" FROM "tollgate_changelog" WHERE "version" > $1 ORDER BY "version" LIMIT $2) AS head)
       ORDER BY "version", "entity", "entity_id"`;
     const { rows } = await this.#run<Omit<ChangeRecord, 'version'> & { version: string }>(sql, [since, limit]);
+    // Read after the rows: a prune committed in between is then seen here, never missed.
+    if (since < (await this.#changelogFrom())) return null;
     return rows.map((r) => ({ ...r, version: Number(r.version) }));
+  }
+
+  async pruneChangelog(keepVersions: number) {
+    return this.transaction(async (tx) => (tx as SqlEntityStore).#prune(keepVersions));
+  }
+
+  async #prune(keepVersions: number): Promise<number> {
+    const version = await this.configVersion();
+    const upTo = version - keepVersions;
+    if (upTo <= (await this.#changelogFrom())) return 0;
+    // Horizon first: its row lock is the one every write takes, so no write commits in between.
+    await this.#run(`UPDATE "tollgate_config_state" SET "changelog_from" = $1`, [upTo]);
+    const { rows } = await this.#run<{ n: string }>(`WITH gone AS (DELETE FROM "tollgate_changelog" WHERE "version" <= $1 RETURNING 1) SELECT count(*)::text AS n FROM gone`, [upTo]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async #changelogFrom(): Promise<number> {
+    const { rows } = await this.#run<{ v: string }>(`SELECT "changelog_from"::text AS v FROM "tollgate_config_state"`, []);
+    return Number(rows[0]?.v ?? 0);
   }
 
   async ping() {

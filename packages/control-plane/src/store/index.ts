@@ -9,6 +9,7 @@ export type * from './types.ts';
 export { createEntityStore } from './entity-store.ts';
 export { assertMigrated, migrateUp, migrationStatus, type Migration, type MigrationStatus } from './migrate.ts';
 export { MIGRATIONS } from './migrations/index.ts';
+export { CHANGELOG_KEEP_VERSIONS, pruneChangelogPeriodically, type PruneOptions } from './prune.ts';
 export { isConnectionError, StoreNotMigratedError, StoreUnavailableError } from './errors.ts';
 export { openPglite, type PgliteOptions } from './pglite.ts';
 export { describeUrl, openPostgres, type PostgresOptions } from './postgres.ts';

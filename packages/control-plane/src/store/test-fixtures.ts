@@ -29,10 +29,11 @@ export const ENTITY_TABLES = [
 
 export async function resetDatabase(db: Database): Promise<void> {
   const tables = [...ENTITY_TABLES, 'tollgate_changelog'].map((t) => `"${t}"`).join(', ');
-  await db.exec(`TRUNCATE ${tables} CASCADE; UPDATE "tollgate_config_state" SET "version" = 0;`);
+  await db.exec(`TRUNCATE ${tables} CASCADE; UPDATE "tollgate_config_state" SET "version" = 0, "changelog_from" = 0;`);
 }
 
-export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
+/** Every migration id, in order. */
+export const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.id);
 
 function base(extra: Record<string, unknown>): EntityRecord {
   return { id: uuidV4(), created_at: 1_700_000_000, updated_at: 1_700_000_000, tags: null, ...extra };

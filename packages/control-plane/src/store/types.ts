@@ -91,8 +91,17 @@ export interface EntityStore {
   transaction<T>(fn: (store: EntityStore) => Promise<T>): Promise<T>;
   /** The current global config version (0 for an empty, never-written store). */
   configVersion(): Promise<number>;
-  /** Changelog rows with version > `since`, oldest first. `limit` (default 1000) is soft: a version is never split. */
-  changesSince(since: number, limit?: number): Promise<ChangeRecord[]>;
+  /**
+   * Changelog rows with version > `since`, oldest first. `limit` (default 1000) is soft: a version is
+   * never split. Null when the changelog was pruned past `since`: read the whole config instead.
+   */
+  changesSince(since: number, limit?: number): Promise<ChangeRecord[] | null>;
+  /**
+   * Deletes the changelog rows of all but the newest `keepVersions` versions (the table would grow
+   * forever otherwise). Deltas from older versions are then refused by `changesSince`. Returns the
+   * rows deleted.
+   */
+  pruneChangelog(keepVersions: number): Promise<number>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
 }
