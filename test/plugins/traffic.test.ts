@@ -3,11 +3,10 @@
 import { connect, type AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { answerCounterRequest, DataPlane, MemoryCounterStore, pluginRegistry, RemoteCounterStore, type CounterRequest } from '@tollgate/data-plane';
-import { definePlugin, definePluginSchema, type PluginDefinition } from '@tollgate/plugin-sdk';
+import { definePlugin, definePluginSchema, matchesCidr, parseCidr, parseIp, type PluginDefinition } from '@tollgate/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cors from '../../packages/plugins/cors/index.ts';
 import ipRestriction from '../../packages/plugins/ip-restriction/index.ts';
-import { matchesCidr, parseCidr, parseIp } from '@tollgate/plugin-sdk';
 import rateLimiting from '../../packages/plugins/rate-limiting/index.ts';
 import { periodBounds } from '../../packages/plugins/rate-limiting/handler.ts';
 import requestTransformer from '../../packages/plugins/request-transformer/index.ts';

@@ -1,11 +1,8 @@
 // Behind a load balancer: trusted_ips, real_ip_header and real_ip_recursive (Kong's kong.conf settings,
 // nginx's realip module). A trusted peer names the client and its X-Forwarded-* headers are kept; from
 // anyone else they are replaced. Through real data planes (in-process and the CLI with two workers).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, runCli, startNode, type RunningNode } from '../support/cli.ts';
+import { dbLessArgs, freePort, runCli, startNode, type RunningNode } from '../support/cli.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
 import { rawRequest, startUpstream, type Upstream } from '../support/upstream.ts';
 
@@ -130,13 +127,10 @@ describe('a peer that is not trusted', () => {
 describe('tollgate start --trusted-ips', () => {
   let node: RunningNode;
   let port: number;
-  let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tollgate-real-ip-'));
-    writeFileSync(join(dir, 'kong.json'), JSON.stringify(config()));
     port = await freePort();
     node = await startNode(
-      ['--role', 'data_plane', '--declarative-config', join(dir, 'kong.json'), '--prefix', dir, '--proxy-listen', `127.0.0.1:${port}`, '--status-listen', 'off', '--workers', '2',
+      [...dbLessArgs(config(), `127.0.0.1:${port}`), '--workers', '2',
         '--trusted-ips', '127.0.0.1', '--real-ip-header', 'X-Forwarded-For', '--real-ip-recursive', 'on'],
       `http://127.0.0.1:${port}/echo/ready`,
     );
@@ -151,10 +145,10 @@ describe('tollgate start --trusted-ips', () => {
   });
 
   it('refuses to start on an entry that is not an address or range, naming it', async () => {
-    const res = await runCli(['start', '--role', 'data_plane', '--declarative-config', join(dir, 'kong.json'), '--prefix', dir, '--proxy-listen', '127.0.0.1:0', '--status-listen', 'off', '--trusted-ips', '127.0.0.1, 10.0.0.0/33']);
+    const res = await runCli(['start', ...dbLessArgs(config(), '127.0.0.1:0'), '--trusted-ips', '127.0.0.1, 10.0.0.0/33']);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('--trusted-ips: invalid ip or cidr range: 10.0.0.0/33');
-    const recursive = await runCli(['start', '--role', 'data_plane', '--declarative-config', join(dir, 'kong.json'), '--prefix', dir, '--proxy-listen', '127.0.0.1:0', '--status-listen', 'off', '--trusted-ips', '127.0.0.1', '--real-ip-recursive', 'yes']);
+    const recursive = await runCli(['start', ...dbLessArgs(config(), '127.0.0.1:0'), '--trusted-ips', '127.0.0.1', '--real-ip-recursive', 'yes']);
     expect(recursive.code).not.toBe(0);
     expect(recursive.stderr).toContain("--real-ip-recursive must be on or off, not 'yes'");
   });

@@ -1,5 +1,8 @@
 // Runs the real `tollgate` command as a child process, the way a user does.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 export { freePort } from './pg-cluster.ts';
 
@@ -74,4 +77,12 @@ export async function startNode(args: string[], readyUrl: string, env: Record<st
       return exited;
     },
   };
+}
+
+/** A DB-less data plane's start arguments: the config written as JSON into a new temp folder (also its prefix). */
+export function dbLessArgs(config: Record<string, unknown>, proxyListen: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-dbless-'));
+  const file = join(dir, 'kong.json');
+  writeFileSync(file, JSON.stringify(config));
+  return ['--role', 'data_plane', '--declarative-config', file, '--prefix', dir, '--proxy-listen', proxyListen, '--status-listen', 'off'];
 }

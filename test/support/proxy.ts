@@ -18,7 +18,10 @@ export interface ProxyHarness {
   close(): Promise<void>;
 }
 
-export async function startProxy(config?: string | Record<string, unknown>, options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings } = {}): Promise<ProxyHarness> {
+export async function startProxy(
+  config?: string | Record<string, unknown>,
+  options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings; headers?: string[]; headersUpstream?: string[] } = {},
+): Promise<ProxyHarness> {
   const extra = options.plugins ?? [];
   const runtimes = [...bundledPlugins, ...extra];
   const preparer = new EntityPreparer(pluginCatalog([...bundledPluginSchemas.filter((s) => !extra.some((p) => p.schema.name === s.name)), ...extra.map((p) => p.schema)]));
@@ -37,6 +40,8 @@ export async function startProxy(config?: string | Record<string, unknown>, opti
     ],
     defaultCertificate: await selfSignedCertificate(['default.tollgate.test']),
     realIp: options.realIp,
+    headers: options.headers,
+    headersUpstream: options.headersUpstream,
     log,
   });
   const [http, https] = (await dp.listen()) as [AddressInfo, AddressInfo];

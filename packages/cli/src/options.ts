@@ -19,6 +19,8 @@ export const OPTIONS = [
   { name: 'trusted_ips', description: 'addresses and ranges (comma-separated) whose X-Forwarded-* and real-IP header are believed; 0.0.0.0/0,::/0 trusts everyone' },
   { name: 'real_ip_header', description: 'with --trusted-ips: the header naming the client (X-Forwarded-For behind most load balancers)', default: 'X-Real-IP' },
   { name: 'real_ip_recursive', description: "with --trusted-ips: 'on' takes the last untrusted address of the header's list instead of its last", default: 'off' },
+  { name: 'headers', description: "Kong's headers on responses: server_tokens, latency_tokens, X-Kong-Request-Id, X-Kong-Upstream-Status, single names, or off", default: 'server_tokens, latency_tokens, X-Kong-Request-Id' },
+  { name: 'headers_upstream', description: "Kong's headers on requests to services: X-Kong-Request-Id or off", default: 'X-Kong-Request-Id' },
   { name: 'status_listen', description: "data_plane: address of the status API (/status, /status/ready); 'off' to disable", default: '127.0.0.1:8007' },
   { name: 'prefix', description: 'folder for data, logs and caches (the embedded store lives in PREFIX/data)', default: '.tollgate' },
   { name: 'admin_listen', description: 'address the Admin API listens on', default: '127.0.0.1:8001' },

@@ -1,6 +1,7 @@
 // @tollgate/data-plane: the proxy. Feed it config snapshots; it routes, balances and runs plugins.
 export { DataPlane, type ApplyResult, type DataPlaneOptions, type ListenAddress } from './node.ts';
 export { ClientTrust, type RealIpSettings } from './proxy/real-ip.ts';
+export { KongHeaders } from './proxy/kong-headers.ts';
 export type { ConfigSnapshot, SnapshotEntity } from './config/snapshot.ts';
 export { pluginRegistry, type PluginRegistry } from './plugins/registry.ts';
 export { answerCounterRequest, MemoryCounterStore, RemoteCounterStore, type CounterReply, type CounterRequest, type CounterStore } from './plugins/counters.ts';

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
 import { createResolver, type BalancerDeps } from './balancer/index.ts';
 import { ClientTrust, type RealIpSettings } from './proxy/real-ip.ts';
+import { KongHeaders } from './proxy/kong-headers.ts';
 import type { TargetHealth } from './balancer/index.ts';
 import { compileConfig, type RuntimeConfig } from './config/compile.ts';
 import type { ConfigSnapshot } from './config/snapshot.ts';
@@ -40,6 +41,12 @@ export interface DataPlaneOptions {
    * the connecting address is the client and X-Forwarded-* headers are replaced.
    */
   realIp?: RealIpSettings;
+  /**
+   * Kong's headers to add, as kong.conf's `headers` and `headers_upstream` token lists (default:
+   * server_tokens, latency_tokens, X-Kong-Request-Id; and X-Kong-Request-Id). Throws on an unknown token.
+   */
+  headers?: readonly string[];
+  headersUpstream?: readonly string[];
 }
 
 /** One upstream's health, for metrics (see `DataPlane.upstreamHealth`). */
@@ -79,6 +86,7 @@ export class DataPlane {
       log: options.log,
       counters: options.counters ?? new MemoryCounterStore(),
       clientTrust: trusted.length > 0 ? new ClientTrust(options.realIp!) : undefined,
+      headers: new KongHeaders(options.headers, options.headersUpstream),
     });
   }
 

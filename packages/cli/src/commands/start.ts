@@ -2,7 +2,7 @@
 // control plane (Admin API only, for now), or a DB-less data plane serving a declarative file.
 import { availableParallelism } from 'node:os';
 import { createAdminApi, type AdminApi } from '@tollgate/control-plane';
-import { ClientTrust, type RealIpSettings } from '@tollgate/data-plane';
+import { ClientTrust, KongHeaders, type RealIpSettings } from '@tollgate/data-plane';
 import { assertMigrated, migrateUp, pruneChangelogPeriodically } from '@tollgate/control-plane/store';
 import { createPreparer, nodeId, openNodeStore, prefixDir, type OpenedStore } from '../context.ts';
 import { consoleLogger } from '../logger.ts';
@@ -66,10 +66,22 @@ function realIpSettings(options: Options): RealIpSettings | undefined {
   return settings;
 }
 
+/** --headers and --headers-upstream as token lists, checked here so a bad token stops the start with its name. */
+function headerSettings(options: Options): { headers: string[]; headersUpstream: string[] } {
+  const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const settings = { headers: list(options.headers), headersUpstream: list(options.headers_upstream) };
+  try {
+    new KongHeaders(settings.headers, settings.headersUpstream);
+  } catch (err) {
+    throw new UsageError(`--${(err as Error).message.replace(/^headers_upstream/, 'headers-upstream')}`);
+  }
+  return settings;
+}
+
 async function proxies(options: Options, workers: number, log: ReturnType<typeof consoleLogger>): Promise<ProxyGroup> {
   const listen = parseListenList(options.proxy_listen ?? '');
   const certificate = await defaultCertificate(prefixDir(options), options.ssl_cert, options.ssl_cert_key);
-  const group = await startProxies({ listen, certificate, plugins: options.plugins, realIp: realIpSettings(options) }, workers, log);
+  const group = await startProxies({ listen, certificate, plugins: options.plugins, realIp: realIpSettings(options), ...headerSettings(options) }, workers, log);
   log.info(`proxy listening on ${listen.map((l) => `${l.tls ? 'https' : 'http'}://${l.host}:${l.port}`).join(', ')} with ${workers} worker${workers === 1 ? '' : 's'}`);
   return group;
 }

@@ -12,6 +12,9 @@ export interface ProxySettings {
   certificate: PemPair;
   plugins: string | undefined;
   realIp: RealIpSettings | undefined;
+  /** kong.conf `headers` and `headers_upstream` token lists. */
+  headers: string[];
+  headersUpstream: string[];
 }
 
 export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' };
@@ -37,7 +40,7 @@ export async function startProxies(settings: ProxySettings, workers: number, log
 }
 
 async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGroup> {
-  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, log });
+  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, headers: settings.headers, headersUpstream: settings.headersUpstream, log });
   await dp.listen();
   let version = -1;
   return {

@@ -1,6 +1,7 @@
 // Responses the gateway produces itself, with Kong's stock messages (kong/error_handlers.lua).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ExitResponse } from '../plugins/context.ts';
+import type { KongHeaders } from './kong-headers.ts';
 
 export const MESSAGES = {
   noRoute: 'no Route matched with those values',
@@ -14,8 +15,11 @@ export const MESSAGES = {
   tooLarge: 'Payload too large',
 } as const;
 
-/** Writes `{"message", "request_id"}` with the status, unless the response has already started. */
-export function sendError(res: ServerResponse, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>): void {
+/**
+ * Writes `{"message", "request_id"}` with the status and the Kong headers `kong` turns on, unless the
+ * response has already started.
+ */
+export function sendError(res: ServerResponse, kong: KongHeaders, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -24,16 +28,11 @@ export function sendError(res: ServerResponse, status: number, message: string, 
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
-    'x-kong-request-id': requestId,
-    server: SERVER_TOKEN,
+    ...kong.forAnswer(requestId),
     ...extraHeaders,
   });
   res.end(body);
 }
-
-export const VERSION = '0.1.0';
-export const SERVER_TOKEN = `tollgate/${VERSION}`;
-export const VIA_TOKEN = `1.1 tollgate/${VERSION}`;
 
 /** The headers and body of a response a plugin answered with (`ctx.response.exit`): objects go out as JSON. */
 export function exitResponse(exit: ExitResponse, base: OutgoingHttpHeaders): { headers: OutgoingHttpHeaders; body: string | Buffer } {

@@ -10,7 +10,8 @@ import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
 import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
-import { exitResponse, MESSAGES, SERVER_TOKEN, sendError } from './errors.ts';
+import { exitResponse, MESSAGES, sendError } from './errors.ts';
+import { KONG_DEFAULT_HEADERS, type KongHeaders } from './kong-headers.ts';
 import { clientAddress, hostWithoutPort, upstreamHeaders } from './headers.ts';
 import type { ClientTrust } from './real-ip.ts';
 import type { PoolRegistry } from './pools.ts';
@@ -25,17 +26,21 @@ export interface ProxyDeps {
   log: Logger;
   /** The node's counters, handed to plugins as `ctx.counters`. */
   counters: CounterStore;
+  /** Which of Kong's headers to add (kong.conf `headers`, `headers_upstream`); default: Kong's. */
+  headers?: KongHeaders | undefined;
   /** trusted_ips / real_ip_header / real_ip_recursive; undefined: no peer is trusted (Kong's default). */
   clientTrust?: ClientTrust | undefined;
 }
 
 export class ProxyHandler {
   readonly #deps: ProxyDeps;
+  readonly #kong: KongHeaders;
   readonly #idPrefix = randomBytes(6).toString('hex');
   #counter = 0;
 
   constructor(deps: ProxyDeps) {
     this.#deps = deps;
+    this.#kong = deps.headers ?? KONG_DEFAULT_HEADERS;
   }
 
   /** Whether the connecting address may speak for the client (trusted_ips). */
@@ -59,7 +64,7 @@ export class ProxyHandler {
     const startedAt = performance.now();
     const requestId = this.nextRequestId();
     const config = this.#deps.config();
-    if (config === undefined) return sendError(res, 503, MESSAGES.notReady, requestId);
+    if (config === undefined) return sendError(res, this.#kong, 503, MESSAGES.notReady, requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -68,15 +73,15 @@ export class ProxyHandler {
     const socket = req.socket;
     const port = socket.localPort ?? 0;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
-    if (match === null) return sendError(res, 404, MESSAGES.noRoute, requestId);
+    if (match === null) return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId);
     const target = config.routes.get(match.route.id)!;
     if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) return this.#protocolMismatch(res, target, hostHeader, url, requestId);
 
-    if (target.blocked !== undefined) return sendError(res, 500, MESSAGES.unexpected, requestId);
+    if (target.blocked !== undefined) return sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId);
     const chain = target.chain;
     // Global plugins are part of every route's chain, so an empty chain means no plugin at all.
     if (chain.access === null && chain.response === null && chain.log === null) {
-      if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
+      if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId);
       this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
       return;
     }
@@ -93,7 +98,7 @@ export class ProxyHandler {
     const startedAt = performance.now();
     const requestId = this.nextRequestId();
     const config = this.#deps.config();
-    if (config === undefined) return rejectUpgrade(socket, 503, MESSAGES.notReady, requestId);
+    if (config === undefined) return rejectUpgrade(socket, this.#kong, 503, MESSAGES.notReady, requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -102,20 +107,20 @@ export class ProxyHandler {
     const port = req.socket.localPort ?? 0;
     const sni = scheme === 'https' ? (req.socket as TLSSocket).servername || '' : undefined;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni, port });
-    if (match === null) return rejectUpgrade(socket, 404, MESSAGES.noRoute, requestId);
+    if (match === null) return rejectUpgrade(socket, this.#kong, 404, MESSAGES.noRoute, requestId);
     const target = config.routes.get(match.route.id)!;
     if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) {
       const code = target.route.https_redirect_status_code;
-      if (code === 426) return rejectUpgrade(socket, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
-      return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, 'x-kong-request-id': requestId });
+      if (code === 426) return rejectUpgrade(socket, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+      return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, ...this.#kong.forAnswer(requestId) });
     }
     const remoteIp = clientAddress(req.socket.remoteAddress);
     const trusted = this.#trusts(remoteIp);
     const clientIp = trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
     const forward = (consumerId: string | undefined) => {
-      if (target.blocked !== undefined) return rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
-      if (target.service === undefined) return rejectUpgrade(socket, 503, MESSAGES.noService, requestId);
-      forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId, clientIp, remoteIp, trusted });
+      if (target.blocked !== undefined) return rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
+      if (target.service === undefined) return rejectUpgrade(socket, this.#kong, 503, MESSAGES.noService, requestId);
+      forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId, clientIp, remoteIp, trusted, kong: this.#kong });
     };
     const access = target.chain.access;
     if (access === null) return forward(undefined);
@@ -126,12 +131,12 @@ export class ProxyHandler {
     const done = () => {
       const exit = state.exit;
       if (exit === undefined) return forward(state.consumer?.id);
-      const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId });
+      const { headers, body } = exitResponse(exit, this.#kong.forAnswer(requestId, startedAt));
       writeRawResponse(socket, exit.status, headers, body);
     };
     const failed = (err: unknown) => {
       this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
-      rejectUpgrade(socket, 500, MESSAGES.unexpected, requestId);
+      rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
     };
     let pending: Promise<void> | undefined;
     try {
@@ -174,7 +179,7 @@ export class ProxyHandler {
     this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId, error: String((err as Error).cause ?? err) });
     state.responseSource = 'gateway';
     state.responseStatus = 500;
-    sendError(res, 500, MESSAGES.unexpected, requestId);
+    sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId);
   }
 
   #afterAccess(
@@ -184,7 +189,7 @@ export class ProxyHandler {
     const chain = target.chain;
     if (res.destroyed) return;
     if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
-    if (target.service === undefined) return sendError(res, 503, MESSAGES.noService, requestId);
+    if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId);
     const hooks = new PluginCallHooks(chain, state, this.#deps.log);
     this.#forward(req, res, target, match, scheme, hostHeader, port, state.upstreamPath ?? path, state.upstreamQuery ?? rawQuery, requestId, startedAt, state, hooks, state.upstreamPath !== undefined);
   }
@@ -193,7 +198,7 @@ export class ProxyHandler {
     const exit = state.exit!;
     state.responseSource = 'gateway';
     state.responseStatus = exit.status;
-    const { headers, body } = exitResponse(exit, { 'x-kong-request-id': requestId, server: SERVER_TOKEN, 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) });
+    const { headers, body } = exitResponse(exit, this.#kong.forAnswer(requestId, startedAt));
     state.baseResponseHeaders = headers;
     if (response !== null) runResponsePhaseSync(response, state, this.#deps.log);
     applyResponseHeaders(headers, state.responseHeaders);
@@ -216,19 +221,19 @@ export class ProxyHandler {
     const preserve = route.preserve_host && hostHeader !== '';
     const headers = upstreamHeaders(req.headers, {
       clientIp, remoteIp, trusted, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
-      requestId, upstreamHost: (preserve ? req.headers.host : undefined) ?? service.hostHeader ?? service.defaultHost,
+      requestId: this.#kong.requestIdUpstream ? requestId : undefined, upstreamHost: (preserve ? req.headers.host : undefined) ?? service.hostHeader ?? service.defaultHost,
     });
     const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });
     const method = state?.upstreamMethod ?? req.method ?? 'GET';
-    new UpstreamCall(req, res, target, this.#deps.pools, requestId, startedAt, method, upstream, headers, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
+    new UpstreamCall(req, res, target, this.#deps.pools, this.#kong, requestId, startedAt, method, upstream, headers, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
   }
 
   #protocolMismatch(res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {
     const code = target.route.https_redirect_status_code;
     if (code === 426) {
-      return sendError(res, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+      return sendError(res, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
     }
-    res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, 'x-kong-request-id': requestId, server: SERVER_TOKEN });
+    res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, ...this.#kong.forAnswer(requestId) });
     res.end();
   }
 }

@@ -2,7 +2,7 @@
 // Via set as Kong sets them. Copying into a fresh object is cheaper than `delete` on the original, which
 // turns it into a slow dictionary-mode object for everything that reads it afterwards.
 import type { IncomingHttpHeaders } from 'node:http';
-import { VIA_TOKEN } from './errors.ts';
+import { VIA_TOKEN } from './tokens.ts';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'] as const;
 const HOP = new Set<string>(HOP_BY_HOP);
@@ -39,7 +39,8 @@ export interface ForwardInfo {
   path: string;
   /** What strip_path removed (X-Forwarded-Prefix), or undefined. */
   prefix: string | undefined;
-  requestId: string;
+  /** X-Kong-Request-Id, or undefined when headers_upstream is off. */
+  requestId: string | undefined;
   /** The Host sent upstream; a retry on another target may replace it (`setUpstreamHost`). */
   upstreamHost: string;
 }
@@ -86,7 +87,9 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
     out.push('x-forwarded-proto', info.scheme, 'x-forwarded-host', info.host, 'x-forwarded-port', info.port, 'x-forwarded-path', info.path);
     if (info.prefix !== undefined) out.push('x-forwarded-prefix', info.prefix);
   }
-  out.push('x-real-ip', info.clientIp, 'via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`, 'x-kong-request-id', info.requestId, 'host', info.upstreamHost);
+  out.push('x-real-ip', info.clientIp, 'via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`);
+  if (info.requestId !== undefined) out.push('x-kong-request-id', info.requestId);
+  out.push('host', info.upstreamHost);
   return out;
 }
 

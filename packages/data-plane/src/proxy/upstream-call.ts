@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Peer, PickResult, BalancerInput } from '../balancer/index.ts';
 import type { RouteTarget, ServiceTarget } from '../config/compile.ts';
-import { MESSAGES, sendError, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
+import { MESSAGES, sendError } from './errors.ts';
+import type { KongHeaders } from './kong-headers.ts';
 import { setUpstreamHost, targetHost, withoutHopByHop, type HeaderList } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
@@ -63,6 +64,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #service: ServiceTarget;
   readonly #pools: PoolRegistry;
+  readonly #kong: KongHeaders;
   readonly #requestId: string;
   readonly #startedAt: number;
   readonly #method: string;
@@ -95,6 +97,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     res: ServerResponse,
     target: RouteTarget,
     pools: PoolRegistry,
+    kong: KongHeaders,
     requestId: string,
     startedAt: number,
     method: string,
@@ -110,6 +113,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#res = res;
     this.#service = target.service!;
     this.#pools = pools;
+    this.#kong = kong;
     this.#requestId = requestId;
     this.#startedAt = startedAt;
     this.#path = path;
@@ -183,13 +187,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#upstreamLatency = now - this.#tryStartedAt;
     this.#status = statusCode;
     const headers = withoutHopByHop(upstreamHeaders);
-    const via = headers['via'];
-    headers['via'] = via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`;
-    headers['x-kong-upstream-latency'] = String(Math.round(this.#upstreamLatency));
-    headers['x-kong-proxy-latency'] = String(Math.round(this.#tryStartedAt - this.#startedAt));
-    headers['x-kong-request-id'] = this.#requestId;
-    // Kong's server_tokens: its own Server header only where the upstream sent none.
-    if (headers['server'] === undefined) headers['server'] = SERVER_TOKEN;
+    this.#kong.addToProxied(headers, statusCode, this.#requestId, this.#upstreamLatency, this.#tryStartedAt - this.#startedAt);
     if (this.#pick?.setCookie !== undefined) {
       const existing = headers['set-cookie'];
       headers['set-cookie'] = existing === undefined ? this.#pick.setCookie : [...(Array.isArray(existing) ? existing : [existing]), this.#pick.setCookie];
@@ -281,7 +279,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     try {
       body = await this.#hooks!.bufferResponse!(this.#status, held.headers, body);
     } catch {
-      return sendError(this.#res, 500, MESSAGES.unexpected, this.#requestId);
+      return sendError(this.#res, this.#kong, 500, MESSAGES.unexpected, this.#requestId);
     }
     if (this.#res.destroyed) return;
     delete held.headers['transfer-encoding'];
@@ -293,7 +291,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #fail(status: number, message: string): void {
     this.#done = true;
     this.#status = status;
-    sendError(this.#res, status, message, this.#requestId);
+    sendError(this.#res, this.#kong, status, message, this.#requestId);
     this.#hooks?.onDone?.({ status, source: 'gateway', upstreamLatencyMs: this.#upstreamLatency });
   }
 }

@@ -7,14 +7,16 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
-import { MESSAGES, SERVER_TOKEN, VIA_TOKEN } from './errors.ts';
+import { MESSAGES } from './errors.ts';
+import type { KongHeaders } from './kong-headers.ts';
+import { VIA_TOKEN } from './tokens.ts';
 import { hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
 export function writeRawResponse(socket: Duplex, status: number, headers: OutgoingHttpHeaders, body: string | Buffer = ''): void {
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-  const all: OutgoingHttpHeaders = { server: SERVER_TOKEN, ...headers, 'content-length': Buffer.byteLength(body), connection: headers['connection'] ?? 'close' };
+  const all: OutgoingHttpHeaders = { ...headers, 'content-length': Buffer.byteLength(body), connection: headers['connection'] ?? 'close' };
   for (const [k, v] of Object.entries(all)) {
     if (v === undefined) continue;
     for (const value of Array.isArray(v) ? v : [v]) head += `${k}: ${value}\r\n`;
@@ -23,8 +25,8 @@ export function writeRawResponse(socket: Duplex, status: number, headers: Outgoi
 }
 
 /** A gateway error on an upgrade request: the same `{message, request_id}` body as any other. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
-  writeRawResponse(socket, status, { 'content-type': 'application/json; charset=utf-8', 'x-kong-request-id': requestId, ...headers }, JSON.stringify({ message, request_id: requestId }));
+export function rejectUpgrade(socket: Duplex, kong: KongHeaders, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
+  writeRawResponse(socket, status, { 'content-type': 'application/json; charset=utf-8', ...kong.forAnswer(requestId), ...headers }, JSON.stringify({ message, request_id: requestId }));
 }
 
 export interface UpgradeRequest {
@@ -42,6 +44,7 @@ export interface UpgradeRequest {
   clientIp: string;
   remoteIp: string;
   trusted: boolean;
+  kong: KongHeaders;
 }
 
 export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
@@ -51,12 +54,12 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const upgrade = req.headers.upgrade ?? 'websocket';
   const { clientIp, remoteIp, trusted } = u;
   const pick = service.balancer.pick(() => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
-  if (pick === null) return rejectUpgrade(socket, 503, MESSAGES.noPeer, requestId);
+  if (pick === null) return rejectUpgrade(socket, u.kong, 503, MESSAGES.noPeer, requestId);
   const peer = pick.peer;
   const preserve = target.route.preserve_host && hostHeader !== '';
   const headers = upstreamHeaders(req.headers, {
     clientIp, remoteIp, trusted, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: String(req.socket.localPort ?? 0), path: u.path,
-    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined, requestId,
+    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined, requestId: u.kong.requestIdUpstream ? requestId : undefined,
     upstreamHost: (preserve ? req.headers.host : undefined) ?? (service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost)),
   });
   service.balancer.started(peer);
@@ -70,7 +73,9 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
         if (v === undefined) continue;
         for (const value of Array.isArray(v) ? v : [v]) head101 += `${k}: ${value}\r\n`;
       }
-      head101 += `via: ${VIA_TOKEN}\r\nx-kong-request-id: ${requestId}\r\n\r\n`;
+      if (u.kong.via) head101 += `via: ${VIA_TOKEN}\r\n`;
+      if (u.kong.requestId) head101 += `x-kong-request-id: ${requestId}\r\n`;
+      head101 += '\r\n';
       socket.write(head101);
       if (head.length > 0) upstream.write(head);
       upstream.on('error', () => socket.destroy());
@@ -83,7 +88,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
     onResponseError(_controller, err) {
       const timedOut = (err as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
       service.balancer.finished(peer, timedOut ? { kind: 'timeout' } : { kind: 'tcp-error' }, performance.now() - startedAt);
-      rejectUpgrade(socket, timedOut ? 504 : 502, timedOut ? MESSAGES.timeout : MESSAGES.badGateway, requestId);
+      rejectUpgrade(socket, u.kong, timedOut ? 504 : 502, timedOut ? MESSAGES.timeout : MESSAGES.badGateway, requestId);
     },
   };
   pools.get(service, peer).dispatch(
