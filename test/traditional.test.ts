@@ -48,6 +48,32 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
 
   const post = (path: string, body: unknown) => fetch(admin + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+  it('reports each target’s health at /upstreams/{u}/health, as the proxy’s health checks see it', async () => {
+    const closed = await freePort();
+    const checks = { active: { http_path: '/', healthy: { interval: 0.1, successes: 1 }, unhealthy: { interval: 0.1, tcp_failures: 1, http_failures: 1, timeouts: 1 } } };
+    expect((await post('/upstreams', { name: 'pool', healthchecks: checks })).status).toBe(201);
+    const live = (await (await post('/upstreams/pool/targets', { target: `127.0.0.1:${up.port}` })).json()) as { id: string };
+    const dead = (await (await post('/upstreams/pool/targets', { target: `127.0.0.1:${closed}` })).json()) as { id: string };
+    // A service sends traffic to the upstream: that is what makes the proxy balance (and check) it.
+    expect((await post('/services', { name: 'pooled', host: 'pool' })).status).toBe(201);
+    type Report = { node_id: string; data: Array<{ id: string; target: string; weight: number; upstream: { id: string }; health: string; data: { addresses: unknown[] } }> };
+    const healthOf = (r: Report, id: string) => r.data.find((t) => t.id === id)?.health;
+    const { value } = await eventually(
+      async () => (await (await fetch(`${admin}/upstreams/pool/health`)).json()) as Report,
+      (r) => healthOf(r, live.id) === 'HEALTHY' && healthOf(r, dead.id) === 'UNHEALTHY',
+      5000,
+    );
+    expect(healthOf(value, live.id)).toBe('HEALTHY');
+    expect(healthOf(value, dead.id)).toBe('UNHEALTHY');
+    expect(value.node_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(value.data.find((t) => t.id === dead.id)).toMatchObject({
+      target: `127.0.0.1:${closed}`,
+      weight: 100,
+      data: { addresses: [{ ip: '127.0.0.1', port: closed, health: 'UNHEALTHY', weight: 100 }] },
+    });
+    expect((await fetch(`${admin}/upstreams/no-such-pool/health`)).status).toBe(404);
+  });
+
   it('serves a route created through the Admin API within a second', async () => {
     expect((await fetch(`${proxy}/shop/items`)).status).toBe(404);
     expect((await post('/services', { name: 'shop', url: `${up.url}/v1` })).status).toBe(201);

@@ -49,8 +49,11 @@ export interface DataPlaneOptions {
   headersUpstream?: readonly string[];
 }
 
-/** One upstream's health, for metrics (see `DataPlane.upstreamHealth`). */
+/** One upstream's health, for metrics and the Admin API (see `DataPlane.upstreamHealth`). */
 export interface UpstreamHealth {
+  /** The upstream's id. */
+  readonly id: string;
+  /** Its name (the id when it has none). */
   readonly upstream: string;
   readonly targets: readonly TargetHealth[];
 }
@@ -100,7 +103,7 @@ export class DataPlane {
     if (config === undefined) return [];
     const out: UpstreamHealth[] = [];
     for (const [id, balancer] of config.upstreamBalancers) {
-      out.push({ upstream: String(config.entities.get('upstreams', id)?.['name'] ?? id), targets: balancer.health() });
+      out.push({ id, upstream: String(config.entities.get('upstreams', id)?.['name'] ?? id), targets: balancer.health() });
     }
     return out;
   }

@@ -98,8 +98,11 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   stops.push(async () => stopPruning());
   const cluster = role === 'control_plane' && options.cluster_cert !== undefined ? controlPlaneCluster(options, opened.db, opened.store, nodeId(options), log) : undefined;
   if (role === 'control_plane' && cluster === undefined) log.warn('no --cluster-cert: running the Admin API without a cluster listener (make certificates with `tollgate certs generate`)');
+  // Set once the proxy runs (traditional): the Admin API reports its targets' health.
+  let group: ProxyGroup | undefined;
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.registry,
+    targetHealth: role === 'traditional' ? async () => (group === undefined ? [] : group.health()) : undefined,
     store: opened.store,
     preparer,
     node: { version: VERSION, nodeId: nodeId(options), role: role as 'traditional' | 'control_plane', configuration: { role, admin_listen: options.admin_listen, proxy_listen: options.proxy_listen, database: opened.db.kind, prefix: options.prefix } },
@@ -108,9 +111,9 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   // The proxy comes up (with the store's config applied) before the Admin API answers, so a
   // client that waits for the Admin API finds the whole node ready.
   if (role === 'traditional') {
-    const group = await proxies(options, workers, log);
-    stops.push(() => group.close());
-    const unwatch = await watchStore(opened.db, opened.store, (s) => group.publish(s), log);
+    const started = (group = await proxies(options, workers, log));
+    stops.push(() => started.close());
+    const unwatch = await watchStore(opened.db, opened.store, (s) => started.publish(s), log);
     stops.push(unwatch);
   }
   const address = await admin.listen(listen.port, listen.host);

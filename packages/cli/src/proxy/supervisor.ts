@@ -3,7 +3,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tollgate/plugin-sdk';
-import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings } from '@tollgate/data-plane';
+import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings, type UpstreamHealth } from '@tollgate/data-plane';
+import { mergeWorkerHealth } from './health.ts';
 import { loadPluginRuntimes } from './runtime.ts';
 import { clusterMetrics, localMetrics } from '../metrics.ts';
 
@@ -17,8 +18,11 @@ export interface ProxySettings {
   headersUpstream: string[];
 }
 
-export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' };
-export type PrimaryMessage = { type: 'ready' } | { type: 'applied'; version: number; ok: boolean; error?: string; warnings?: number };
+export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' } | { type: 'health'; id: number };
+export type PrimaryMessage =
+  | { type: 'ready' }
+  | { type: 'applied'; version: number; ok: boolean; error?: string; warnings?: number }
+  | { type: 'health'; id: number; upstreams: UpstreamHealth[] };
 
 export type PublishResult = { ok: true; ms: number } | { ok: false; error: string };
 
@@ -30,7 +34,12 @@ export interface ProxyGroup {
   applied(): number[];
   /** The proxies' metrics in Prometheus text format (every worker's, aggregated). */
   metrics(): Promise<string>;
+  /** Every upstream's targets with their health (the workers' reports merged). */
+  health(): Promise<UpstreamHealth[]>;
 }
+
+/** How long the primary waits for the workers' health reports; a worker that does not answer is left out. */
+const HEALTH_TIMEOUT_MS = 2000;
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -53,6 +62,7 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
     close: () => dp.close(),
     applied: () => [version],
     metrics: localMetrics(dp),
+    health: async () => dp.upstreamHealth(),
   };
 }
 
@@ -66,6 +76,9 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   const counters = new MemoryCounterStore();
   /** Per published version: the workers still to answer, and how to settle the publish. */
   const waiting = new Map<number, { left: Set<Worker>; started: number; settle: (r: PublishResult) => void }>();
+  /** Health requests in flight: the reports so far, the workers still to answer, and how to settle. */
+  const healthAsks = new Map<number, { reports: UpstreamHealth[][]; left: Set<Worker>; settle: () => void }>();
+  let healthId = 0;
   const answered = (worker: Worker, version: number, error: string | undefined) => {
     const w = waiting.get(version);
     if (w === undefined) return;
@@ -91,6 +104,12 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
         if (msg.type === 'ready') {
           if (latest !== undefined) worker.send({ type: 'config', snapshot: latest } satisfies WorkerMessage);
           resolve();
+        } else if (msg.type === 'health') {
+          const ask = healthAsks.get(msg.id);
+          if (ask === undefined) return;
+          ask.reports.push(msg.upstreams);
+          ask.left.delete(worker);
+          if (ask.left.size === 0) ask.settle();
         } else if (msg.type === 'applied') {
           if (msg.ok) versions.set(worker, msg.version);
           else log.error(`worker ${worker.process.pid} rejected config version ${msg.version}: ${msg.error}`);
@@ -99,6 +118,7 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       });
       worker.once('exit', (code, signal) => {
         versions.delete(worker);
+        for (const ask of healthAsks.values()) if (ask.left.delete(worker) && ask.left.size === 0) ask.settle();
         for (const [v] of waiting) answered(worker, v, undefined);
         if (stopping) return;
         log.error(`proxy worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
@@ -124,5 +144,22 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     },
     applied: () => [...versions.values()],
     metrics: clusterMetrics(),
+    async health() {
+      const id = ++healthId;
+      const workers = [...versions.keys()];
+      const reports: UpstreamHealth[][] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(settle, HEALTH_TIMEOUT_MS);
+        function settle() {
+          clearTimeout(timer);
+          healthAsks.delete(id);
+          resolve();
+        }
+        healthAsks.set(id, { reports, left: new Set(workers), settle });
+        if (workers.length === 0) return settle();
+        for (const worker of workers) worker.send({ type: 'health', id } satisfies WorkerMessage);
+      });
+      return mergeWorkerHealth(reports);
+    },
   };
 }

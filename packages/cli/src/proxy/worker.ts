@@ -25,6 +25,8 @@ process.on('message', (msg: WorkerMessage) => {
   if (msg.type === 'config') {
     const result = dp.apply(msg.snapshot);
     send(result.ok ? { type: 'applied', version: result.version, ok: true, warnings: result.warnings.length } : { type: 'applied', version: msg.snapshot.version, ok: false, error: result.error });
+  } else if (msg.type === 'health') {
+    send({ type: 'health', id: msg.id, upstreams: dp.upstreamHealth() });
   } else if (msg.type === 'shutdown') {
     void dp.close().then(() => process.exit(0));
   }

@@ -10,6 +10,7 @@ import { registerInfoEndpoints, type NodeInfo } from './info-endpoints.ts';
 import { Router } from './router.ts';
 import { registerConfigEndpoints } from './config-endpoints.ts';
 import { registerClusteringEndpoints } from './clustering-endpoints.ts';
+import { registerHealthEndpoints, type HealthSource } from './health-endpoints.ts';
 import type { DataPlaneRegistry } from '../cluster/registry.ts';
 
 export interface AdminApiOptions {
@@ -25,6 +26,8 @@ export interface AdminApiOptions {
   logger?: Logger;
   /** On a control plane: the data planes it serves, for /clustering/*. */
   dataPlanes?: DataPlaneRegistry | undefined;
+  /** On a node that proxies (traditional): its targets' health, for /upstreams/{u}/health. */
+  targetHealth?: HealthSource | undefined;
 }
 
 export interface AdminApi {
@@ -46,6 +49,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   registerInfoEndpoints(router, { store: options.store, preparer: options.preparer, node: options.node, bodyLimit, stats });
   registerConfigEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit: options.configBodyLimit ?? 64 * 1024 * 1024 });
   registerClusteringEndpoints(router, options.dataPlanes);
+  registerHealthEndpoints(router, { store: options.store, nodeId: options.node.nodeId, source: options.targetHealth });
   registerEntityEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit });
   const token = options.adminToken === undefined || options.adminToken === '' ? undefined : Buffer.from(options.adminToken);
 

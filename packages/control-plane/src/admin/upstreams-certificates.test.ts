@@ -36,6 +36,13 @@ describe.each(BACKENDS)('upstreams, targets and certificates (%s)', (backend) =>
     expect(list.body.data).toHaveLength(1);
   });
 
+  it('answers /upstreams/{u}/health only where the node proxies: 400 saying where to look, 404 for no such upstream', async () => {
+    const res = await h.request('GET', '/upstreams/orders.upstream/health');
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/read it from each data plane \(kong_upstream_target_health/);
+    expect((await h.request('GET', '/upstreams/no-such-upstream/health')).status).toBe(404);
+  });
+
   it('deleting an upstream removes its targets', async () => {
     const up = (await h.request('POST', '/upstreams', { name: 'gone.upstream' })).body;
     const t = (await h.request('POST', `/upstreams/${up.id}/targets`, { target: 'a.internal:81' })).body;
