@@ -32,7 +32,8 @@ afterAll(() => up.close());
 describe('headers = off, headers_upstream = off', () => {
   let proxy: ProxyHarness;
   beforeAll(async () => {
-    proxy = await startProxy(config(), { headers: ['off'], headersUpstream: ['off'] });
+    // `off` first turns everything off, whatever follows (as in Kong).
+    proxy = await startProxy(config(), { headers: ['off', 'Via'], headersUpstream: ['off'] });
   });
   afterAll(() => proxy.close());
 
@@ -44,6 +45,11 @@ describe('headers = off, headers_upstream = off', () => {
     expect(seen.headers['x-kong-request-id']).toBeUndefined();
     // The forwarding headers are not Kong's to switch off.
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
+  it('passes a client’s own X-Kong-Request-Id through when it sets none upstream', async () => {
+    const res = await rawRequest(`${proxy.url}/open/x`, { headers: { 'x-kong-request-id': 'from-the-client' } });
+    expect((JSON.parse(res.body) as { headers: Record<string, string> }).headers['x-kong-request-id']).toBe('from-the-client');
   });
 
   it('adds none to its own answers either; the body still carries the request id', async () => {
@@ -85,6 +91,9 @@ describe('headers = latency_tokens', () => {
     const refused = await rawRequest(`${proxy.url}/locked`);
     expect(refused.status).toBe(401);
     expect(kongHeadersOf(refused.headers)).toEqual(['x-kong-response-latency']);
+    const miss = await rawRequest(`${proxy.url}/nowhere`);
+    expect(miss.status).toBe(404);
+    expect(kongHeadersOf(miss.headers)).toEqual(['x-kong-response-latency']);
   });
 });
 
@@ -100,7 +109,7 @@ describe('tollgate start --headers', () => {
   }, 40_000);
   afterAll(() => node.stop());
 
-  it('reaches every worker', async () => {
+  it('applies with two workers', async () => {
     for (let i = 0; i < 6; i++) {
       const res = await rawRequest(`http://127.0.0.1:${port}/open/x`);
       expect(kongHeadersOf(res.headers)).toEqual([]);

@@ -81,6 +81,11 @@ describe('a trusted peer (X-Forwarded-For, recursive)', () => {
     expect((await echo(proxy, {})).headers['x-real-ip']).toBe('127.0.0.1');
     expect((await echo(proxy, { 'x-forwarded-for': 'unknown' })).headers['x-real-ip']).toBe('127.0.0.1');
   });
+
+  it('reads the list as nginx does: empty entries skipped, a bad entry ends the search at the last address reached', async () => {
+    expect((await echo(proxy, { 'x-forwarded-for': '203.0.113.9, 10.1.2.3, ' })).headers['x-real-ip']).toBe('203.0.113.9');
+    expect((await echo(proxy, { 'x-forwarded-for': '203.0.113.9, garbage, 10.1.2.3' })).headers['x-real-ip']).toBe('10.1.2.3');
+  });
 });
 
 describe('a trusted peer, not recursive', () => {
@@ -92,6 +97,18 @@ describe('a trusted peer, not recursive', () => {
 
   it('takes the last address of the list, trusted or not', async () => {
     expect((await echo(proxy, { 'x-forwarded-for': '203.0.113.9, 10.1.2.3' })).headers['x-real-ip']).toBe('10.1.2.3');
+  });
+});
+
+describe('an IPv6 range', () => {
+  let proxy: ProxyHarness;
+  beforeAll(async () => {
+    proxy = await startProxy(config(), { realIp: { trustedIps: ['::/0'] } });
+  });
+  afterAll(() => proxy.close());
+
+  it('does not trust an IPv4 peer, even ::/0 (as nginx)', async () => {
+    expect((await echo(proxy, { 'x-real-ip': '203.0.113.9', 'x-forwarded-proto': 'https' })).headers).toMatchObject({ 'x-real-ip': '127.0.0.1', 'x-forwarded-proto': 'http' });
   });
 });
 
@@ -137,7 +154,7 @@ describe('tollgate start --trusted-ips', () => {
   }, 40_000);
   afterAll(() => node.stop());
 
-  it('reaches every worker', async () => {
+  it('applies with two workers', async () => {
     for (let i = 0; i < 6; i++) {
       const res = await rawRequest(`http://127.0.0.1:${port}/echo/x`, { headers: { 'x-forwarded-for': '203.0.113.9, 127.0.0.1' } });
       expect((JSON.parse(res.body) as Echo).headers['x-real-ip']).toBe('203.0.113.9');
@@ -151,5 +168,8 @@ describe('tollgate start --trusted-ips', () => {
     const recursive = await runCli(['start', ...dbLessArgs(config(), '127.0.0.1:0'), '--trusted-ips', '127.0.0.1', '--real-ip-recursive', 'yes']);
     expect(recursive.code).not.toBe(0);
     expect(recursive.stderr).toContain("--real-ip-recursive must be on or off, not 'yes'");
+    const proxyProtocol = await runCli(['start', ...dbLessArgs(config(), '127.0.0.1:0'), '--trusted-ips', '127.0.0.1', '--real-ip-header', 'proxy_protocol']);
+    expect(proxyProtocol.code).not.toBe(0);
+    expect(proxyProtocol.stderr).toContain('the PROXY protocol is not supported');
   });
 });

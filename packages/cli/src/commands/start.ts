@@ -55,6 +55,7 @@ function realIpSettings(options: Options): RealIpSettings | undefined {
   const recursive = options.real_ip_recursive ?? 'off';
   if (!['on', 'off', 'true', 'false'].includes(recursive)) throw new UsageError(`--real-ip-recursive must be on or off, not '${recursive}'`);
   const header = options.real_ip_header ?? 'X-Real-IP';
+  if (header === 'proxy_protocol') throw new UsageError('--real-ip-header proxy_protocol: the PROXY protocol is not supported; name the header your load balancer sets (X-Forwarded-For)');
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new UsageError(`--real-ip-header must be a header name, not '${header}'`);
   if (trustedIps.length === 0) return undefined;
   const settings: RealIpSettings = { trustedIps, header, recursive: recursive === 'on' || recursive === 'true' };

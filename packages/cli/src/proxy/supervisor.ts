@@ -146,7 +146,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     metrics: clusterMetrics(),
     async health() {
       const id = ++healthId;
-      const workers = [...versions.keys()];
+      // Workers that have applied a config and can still be reached; the others have nothing to report.
+      const workers = [...versions].filter(([w, v]) => v >= 0 && w.isConnected()).map(([w]) => w);
       const reports: UpstreamHealth[][] = [];
       await new Promise<void>((resolve) => {
         const timer = setTimeout(settle, HEALTH_TIMEOUT_MS);
@@ -157,7 +158,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
         }
         healthAsks.set(id, { reports, left: new Set(workers), settle });
         if (workers.length === 0) return settle();
-        for (const worker of workers) worker.send({ type: 'health', id } satisfies WorkerMessage);
+        // A worker that goes away before answering is struck off on its exit (or by the timeout).
+        for (const worker of workers) worker.send({ type: 'health', id } satisfies WorkerMessage, undefined, () => {});
       });
       return mergeWorkerHealth(reports);
     },

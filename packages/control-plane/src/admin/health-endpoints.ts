@@ -18,6 +18,18 @@ export interface ProxiedUpstreamHealth {
 /** Every upstream the proxy balances, with its targets' health. */
 export type HealthSource = () => Promise<readonly ProxiedUpstreamHealth[]>;
 
+/** Every target of one upstream, page by page (indexed by upstream_id). */
+async function targetsOf(store: EntityStore, upstreamId: string): Promise<EntityRecord[]> {
+  const all: EntityRecord[] = [];
+  let offset: string | undefined;
+  do {
+    const page = await store.page(targets, { size: 1000, offset, foreign: { upstream: upstreamId } });
+    all.push(...page.data);
+    offset = page.offset;
+  } while (offset !== undefined);
+  return all;
+}
+
 const NOT_PROXYING =
   'target health is known to the nodes that proxy; on a control plane, read it from each data plane (kong_upstream_target_health on its status listener’s /metrics)';
 
@@ -26,16 +38,20 @@ export function registerHealthEndpoints(router: Router, options: { store: Entity
     const upstream = await findByIdOrKey(options.store, upstreams, c.params['upstream']!);
     if (upstream === null) throw new HttpError(404, 'Not found');
     if (options.source === undefined) throw new HttpError(400, NOT_PROXYING);
-    const seen = (await options.source()).find((u) => u.id === upstream.id);
-    const stored = new Map<string, EntityRecord>();
-    for (const t of await options.store.all(targets)) if ((t['upstream'] as { id?: string } | null)?.id === upstream.id) stored.set(String(t.id), t);
-    // The targets the proxy balances over: one created a moment ago shows once the proxy has applied it,
-    // and an upstream no service uses is not balanced, so it lists none.
-    const data = (seen?.targets ?? []).map((t) => ({
-      ...(stored.get(t.id) ?? { id: t.id }),
-      health: t.health,
-      data: { addresses: t.addresses },
-    }));
+    const seen = new Map((await options.source()).find((u) => u.id === upstream.id)?.targets.map((t) => [t.id, t]) ?? []);
+    const data = [];
+    for (const target of await targetsOf(options.store, String(upstream.id))) {
+      // A target created a moment ago is not in the proxy's balancer until it has applied the change.
+      const balanced = seen.get(String(target.id));
+      const addresses = balanced?.addresses ?? [];
+      const total = addresses.reduce((sum, a) => sum + a.weight, 0);
+      const available = addresses.reduce((sum, a) => sum + (a.health === 'UNHEALTHY' ? 0 : a.weight), 0);
+      data.push({
+        ...target,
+        health: balanced?.health ?? 'HEALTHCHECKS_OFF',
+        data: { addresses, weight: { total, available, unavailable: total - available } },
+      });
+    }
     sendJson(c.res, 200, { node_id: options.nodeId, data, next: null });
   });
 }

@@ -91,6 +91,16 @@ export function changesContract(harness: StoreHarness): void {
       expect(await store.changesSince(5)).toEqual([{ version: 6, entity: 'services', id: svc.id, op: 'update' }]);
       expect(await store.changesSince(3)).toHaveLength(3);
     });
+
+    it('never moves the horizon back: prunes keeping more versions, at once or later, leave it where it is', async () => {
+      const svc = await store.insert(services, make.service('svc'));
+      for (let port = 81; port <= 84; port++) await store.update(services, { ...svc, port });
+      await Promise.all([store.pruneChangelog(3), store.pruneChangelog(1), store.pruneChangelog(2)]);
+      expect(await store.changesSince(3)).toBeNull();
+      expect(await store.changesSince(4)).toHaveLength(1);
+      expect(await store.pruneChangelog(4)).toBe(0);
+      expect(await store.changesSince(3)).toBeNull();
+    });
   });
 
   describe('notifications', () => {

@@ -26,6 +26,8 @@ interface TxState {
 }
 
 const DEFAULT_CHANGES_LIMIT = 1000;
+/** Changelog rows deleted per statement when pruning, so no statement runs long. */
+const PRUNE_BATCH = 5000;
 
 class SqlEntityStore implements EntityStore {
   readonly kind: Database['kind'];
@@ -175,17 +177,24 @@ class SqlEntityStore implements EntityStore {
   }
 
   async pruneChangelog(keepVersions: number) {
-    return this.transaction(async (tx) => (tx as SqlEntityStore).#prune(keepVersions));
-  }
-
-  async #prune(keepVersions: number): Promise<number> {
-    const version = await this.configVersion();
-    const upTo = version - keepVersions;
-    if (upTo <= (await this.#changelogFrom())) return 0;
-    // Horizon first: its row lock is the one every write takes, so no write commits in between.
-    await this.#run(`UPDATE "tollgate_config_state" SET "changelog_from" = $1`, [upTo]);
-    const { rows } = await this.#run<{ n: string }>(`WITH gone AS (DELETE FROM "tollgate_changelog" WHERE "version" <= $1 RETURNING 1) SELECT count(*)::text AS n FROM gone`, [upTo]);
-    return Number(rows[0]?.n ?? 0);
+    // One statement raises the horizon under the config row's lock (the one every write takes), so it
+    // never moves back when several control-plane nodes prune at once. The rows behind it are deleted
+    // afterwards in batches, without that lock: readers already ignore them (see changesSince).
+    const { rows } = await this.#run<{ v: string }>(
+      `UPDATE "tollgate_config_state" SET "changelog_from" = GREATEST("changelog_from", "version" - $1) RETURNING "changelog_from"::text AS v`,
+      [keepVersions],
+    );
+    const horizon = Number(rows[0]?.v ?? 0);
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await this.#run(
+        `DELETE FROM "tollgate_changelog" WHERE ("version", "entity", "entity_id") IN
+          (SELECT "version", "entity", "entity_id" FROM "tollgate_changelog" WHERE "version" <= $1 LIMIT ${PRUNE_BATCH})`,
+        [horizon],
+      );
+      deleted += rowCount;
+      if (rowCount < PRUNE_BATCH) return deleted;
+    }
   }
 
   async #changelogFrom(): Promise<number> {

@@ -98,6 +98,12 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
     upstreamsByName.set(u['name'] as string, { entity: u, key: `upstream:${fingerprint(u, targets)}`, targets });
   }
 
+  // A changed upstream keeps its targets' health verdicts from the balancer it replaces.
+  const upstreamBalancer = (upstream: { entity: EntityRecord; key: string; targets: EntityRecord[] }): Balancer =>
+    takeBalancer(upstream.key, () =>
+      createUpstreamBalancer(upstream.entity as unknown as UpstreamEntity, upstream.targets as unknown as TargetEntity[], { ...deps.balancer, previous: previousByUpstream.get(upstream.entity.id) }),
+    );
+
   const services = new Map<string, ServiceTarget>();
   const enabledServices = new Set<string>();
   for (const s of e.services ?? []) {
@@ -112,10 +118,7 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
     try {
       balancer =
         upstream !== undefined
-          ? takeBalancer(upstream.key, () =>
-              // A changed upstream keeps its targets' health verdicts from the balancer it replaces.
-              createUpstreamBalancer(upstream.entity as unknown as UpstreamEntity, upstream.targets as unknown as TargetEntity[], { ...deps.balancer, previous: previousByUpstream.get(upstream.entity.id) }),
-            )
+          ? upstreamBalancer(upstream)
           : takeBalancer(`host:${host}:${port}`, () => createHostBalancer(host, port, deps.balancer));
     } catch (err) {
       warnings.push(`service '${(s['name'] as string | null) ?? s.id}': ${(err as Error).message}`);
@@ -159,6 +162,16 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
       acceptsHttps: protocols.includes('https') || protocols.includes('wss') || protocols.includes('grpcs'),
     });
     routable.push(r);
+  }
+  // As Kong, every upstream is balanced (and health-checked), also one no service uses yet: its
+  // targets' health is then known before traffic arrives, and /upstreams/{u}/health reports it.
+  for (const upstream of upstreamsByName.values()) {
+    if (upstreamBalancers.has(upstream.entity.id)) continue;
+    try {
+      upstreamBalancers.set(upstream.entity.id, upstreamBalancer(upstream));
+    } catch (err) {
+      warnings.push(`upstream '${upstream.entity['name'] as string}': ${(err as Error).message}`);
+    }
   }
   const router = buildRouter(routable);
   for (const err of router.errors) warnings.push(err.message);

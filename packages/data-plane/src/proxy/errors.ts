@@ -16,10 +16,10 @@ export const MESSAGES = {
 } as const;
 
 /**
- * Writes `{"message", "request_id"}` with the status and the Kong headers `kong` turns on, unless the
- * response has already started.
+ * Writes `{"message", "request_id"}` with the status and the Kong headers `kong` turns on (with
+ * `startedAt`, X-Kong-Response-Latency), unless the response has already started.
  */
-export function sendError(res: ServerResponse, kong: KongHeaders, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>): void {
+export function sendError(res: ServerResponse, kong: KongHeaders, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>, startedAt?: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -28,7 +28,7 @@ export function sendError(res: ServerResponse, kong: KongHeaders, status: number
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
-    ...kong.forAnswer(requestId),
+    ...kong.forAnswer(requestId, startedAt),
     ...extraHeaders,
   });
   res.end(body);

@@ -1,6 +1,7 @@
 // The proxy's request path: route, check the protocol, run plugins, send upstream. The common case
 // (no plugins on the route) goes straight from the router to the upstream call without awaiting anything.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,8 @@ import type { PoolRegistry } from './pools.ts';
 import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
 import { UpstreamCall, type CallHooks } from './upstream-call.ts';
 import { forwardUpgrade, rejectUpgrade, writeRawResponse } from './websocket.ts';
+
+const TRUSTED = Symbol('tollgate.trustedPeer');
 
 export interface ProxyDeps {
   /** The config in force; read once per request, so a swap never affects a request in flight. */
@@ -44,15 +47,18 @@ export class ProxyHandler {
   }
 
   /** Whether the connecting address may speak for the client (trusted_ips). */
-  #trusts(remoteIp: string): boolean {
+  #trusts(remoteIp: string, socket: Socket): boolean {
     const trust = this.#deps.clientTrust;
-    return trust !== undefined && trust.trusts(remoteIp);
+    if (trust === undefined) return false;
+    // Decided once per connection: its address does not change between keep-alive requests.
+    const s = socket as Socket & { [TRUSTED]?: boolean };
+    return (s[TRUSTED] ??= trust.trusts(remoteIp));
   }
 
   /** The client's address: the connecting one, or from a trusted peer the one its real-IP header names. */
   #clientIp(req: IncomingMessage): string {
     const remoteIp = clientAddress(req.socket.remoteAddress);
-    return this.#trusts(remoteIp) ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
+    return this.#trusts(remoteIp, req.socket) ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
   }
 
   nextRequestId(): string {
@@ -64,7 +70,7 @@ export class ProxyHandler {
     const startedAt = performance.now();
     const requestId = this.nextRequestId();
     const config = this.#deps.config();
-    if (config === undefined) return sendError(res, this.#kong, 503, MESSAGES.notReady, requestId);
+    if (config === undefined) return sendError(res, this.#kong, 503, MESSAGES.notReady, requestId, undefined, startedAt);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -73,15 +79,15 @@ export class ProxyHandler {
     const socket = req.socket;
     const port = socket.localPort ?? 0;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
-    if (match === null) return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId);
+    if (match === null) return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
     const target = config.routes.get(match.route.id)!;
     if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) return this.#protocolMismatch(res, target, hostHeader, url, requestId);
 
-    if (target.blocked !== undefined) return sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId);
+    if (target.blocked !== undefined) return sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId, undefined, startedAt);
     const chain = target.chain;
     // Global plugins are part of every route's chain, so an empty chain means no plugin at all.
     if (chain.access === null && chain.response === null && chain.log === null) {
-      if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId);
+      if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId, undefined, startedAt);
       this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
       return;
     }
@@ -115,7 +121,7 @@ export class ProxyHandler {
       return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, ...this.#kong.forAnswer(requestId) });
     }
     const remoteIp = clientAddress(req.socket.remoteAddress);
-    const trusted = this.#trusts(remoteIp);
+    const trusted = this.#trusts(remoteIp, req.socket);
     const clientIp = trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
     const forward = (consumerId: string | undefined) => {
       if (target.blocked !== undefined) return rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
@@ -179,7 +185,7 @@ export class ProxyHandler {
     this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId, error: String((err as Error).cause ?? err) });
     state.responseSource = 'gateway';
     state.responseStatus = 500;
-    sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId);
+    sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId, undefined, state.init.startedAt);
   }
 
   #afterAccess(
@@ -189,7 +195,7 @@ export class ProxyHandler {
     const chain = target.chain;
     if (res.destroyed) return;
     if (state.exit !== undefined) return this.#sendExit(res, state, chain.response, requestId, startedAt);
-    if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId);
+    if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId, undefined, startedAt);
     const hooks = new PluginCallHooks(chain, state, this.#deps.log);
     this.#forward(req, res, target, match, scheme, hostHeader, port, state.upstreamPath ?? path, state.upstreamQuery ?? rawQuery, requestId, startedAt, state, hooks, state.upstreamPath !== undefined);
   }
@@ -215,7 +221,7 @@ export class ProxyHandler {
     const route = target.route;
     const upstream = pathOverridden ? (rawQuery === '' ? path : `${path}?${rawQuery}`) : upstreamPath(route, service.path, match, rawQuery === '' && !(req.url ?? '').includes('?') ? undefined : rawQuery);
     const remoteIp = clientAddress(req.socket.remoteAddress);
-    const trusted = this.#trusts(remoteIp);
+    const trusted = this.#trusts(remoteIp, req.socket);
     // The client as found before the plugins ran (with plugins, RequestState holds it).
     const clientIp = state !== undefined ? state.init.clientIp : trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
     const preserve = route.preserve_host && hostHeader !== '';

@@ -88,7 +88,9 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
     if (info.prefix !== undefined) out.push('x-forwarded-prefix', info.prefix);
   }
   out.push('x-real-ip', info.clientIp, 'via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`);
-  if (info.requestId !== undefined) out.push('x-kong-request-id', info.requestId);
+  // headers_upstream off: the proxy sets none, and one the client sent goes through, as in Kong.
+  const requestId = info.requestId ?? headers['x-kong-request-id'];
+  if (requestId !== undefined) out.push('x-kong-request-id', Array.isArray(requestId) ? requestId.join(', ') : requestId);
   out.push('host', info.upstreamHost);
   return out;
 }

@@ -46,11 +46,14 @@ export class KongHeaders {
    */
   constructor(headers: readonly string[] = DEFAULT_HEADERS, headersUpstream: readonly string[] = DEFAULT_HEADERS_UPSTREAM) {
     const on = new Set<Flag>();
+    // As Kong: `off` first turns everything off; `off` after other values is ignored.
+    const allOff = headers[0]?.toLowerCase() === 'off';
     for (const token of headers) {
-      const flags = TOKENS[token.toLowerCase()];
-      if (token.toLowerCase() === 'off' && headers.length === 1) break;
+      const t = token.toLowerCase();
+      if (t === 'off') continue;
+      const flags = TOKENS[t];
       if (flags === undefined) throw new Error(`headers: unknown value '${token}' (one of off, ${Object.keys(TOKENS).join(', ')})`);
-      for (const f of flags) on.add(f);
+      if (!allOff) for (const f of flags) on.add(f);
     }
     this.server = on.has('server');
     this.via = on.has('via');
@@ -63,9 +66,9 @@ export class KongHeaders {
     for (const token of headersUpstream) {
       const t = token.toLowerCase();
       if (t === 'x-kong-request-id') upstream = true;
-      else if (t !== 'off' || headersUpstream.length !== 1) throw new Error(`headers_upstream: unknown value '${token}' (X-Kong-Request-Id or off)`);
+      else if (t !== 'off') throw new Error(`headers_upstream: unknown value '${token}' (X-Kong-Request-Id or off)`);
     }
-    this.requestIdUpstream = upstream;
+    this.requestIdUpstream = upstream && headersUpstream[0]?.toLowerCase() !== 'off';
   }
 
   /** The headers of an answer the proxy or a plugin produced (errors, redirects, plugin exits). */

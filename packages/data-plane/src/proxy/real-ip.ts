@@ -16,37 +16,46 @@ export interface RealIpSettings {
 }
 
 export class ClientTrust {
-  readonly #trusted: CidrSet;
+  /** IPv4 and IPv6 ranges apart: as in nginx, an IPv6 range (even ::/0) never trusts an IPv4 peer. */
+  readonly #trustedV4: CidrSet;
+  readonly #trustedV6: CidrSet;
   readonly #header: string;
   readonly #recursive: boolean;
 
   /** Throws naming the first entry of `trustedIps` that is not an address or range. */
   constructor(settings: RealIpSettings) {
-    this.#trusted = new CidrSet(settings.trustedIps);
+    const v6 = (entry: string) => entry.includes(':');
+    this.#trustedV4 = new CidrSet(settings.trustedIps.filter((e) => !v6(e)));
+    this.#trustedV6 = new CidrSet(settings.trustedIps.filter(v6));
     this.#header = (settings.header ?? 'X-Real-IP').toLowerCase();
     this.#recursive = settings.recursive ?? false;
   }
 
   /** Whether a connection from `peer` may speak for the client. */
   trusts(peer: string): boolean {
-    return this.#trusted.has(peer);
+    return (peer.includes(':') ? this.#trustedV6 : this.#trustedV4).has(peer);
   }
 
   /**
-   * The client of a request from a trusted peer: the header's last address, or with `recursive` the
-   * last one that is not itself trusted (all trusted: the first). The peer when the header is absent
-   * or its address is not an address.
+   * The client of a request from a trusted peer, as nginx's realip module finds it: the header's last
+   * address, or with `recursive` the last one that is not itself trusted (all trusted: the first).
+   * Empty entries are skipped; an entry that is not an address ends the search at the last address
+   * reached (the peer when there is none).
    */
   clientOf(peer: string, headers: IncomingHttpHeaders): string {
     const value = headers[this.#header];
     if (value === undefined) return peer;
     const list = (Array.isArray(value) ? value.join(',') : value).split(',');
+    let found = peer;
     for (let i = list.length - 1; i >= 0; i--) {
-      const ip = withoutPort(list[i]!.trim());
-      if (parseIp(ip) === undefined) return peer;
-      if (!this.#recursive || i === 0 || !this.#trusted.has(ip)) return ip;
+      const entry = list[i]!.trim();
+      if (entry === '') continue;
+      const ip = withoutPort(entry);
+      if (parseIp(ip) === undefined) return found;
+      found = ip;
+      if (!this.#recursive || !this.trusts(ip)) return ip;
     }
-    return peer;
+    return found;
   }
 }
 

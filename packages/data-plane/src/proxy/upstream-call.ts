@@ -291,7 +291,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #fail(status: number, message: string): void {
     this.#done = true;
     this.#status = status;
-    sendError(this.#res, this.#kong, status, message, this.#requestId);
+    sendError(this.#res, this.#kong, status, message, this.#requestId, undefined, this.#startedAt);
     this.#hooks?.onDone?.({ status, source: 'gateway', upstreamLatencyMs: this.#upstreamLatency });
   }
 }
