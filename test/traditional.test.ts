@@ -73,6 +73,34 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await fetch(`${admin}/upstreams/no-such-pool/health`)).status).toBe(404);
   });
 
+  it('sets a target unhealthy and healthy again by hand (POST …/unhealthy|healthy), in every worker', async () => {
+    // Passive checks only: a health checker that does not probe, so the hand-set state stays.
+    expect((await post('/upstreams', { name: 'manual', healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } } })).status).toBe(201);
+    const target = (await (await post('/upstreams/manual/targets', { target: `127.0.0.1:${up.port}` })).json()) as { id: string };
+    expect((await post('/services', { name: 'manual-svc', host: 'manual' })).status).toBe(201);
+    expect((await post('/services/manual-svc/routes', { paths: ['/manual'] })).status).toBe(201);
+    expect((await eventually(() => fetch(`${proxy}/manual/x`), (r) => r.status === 200, 3000)).value.status).toBe(200);
+
+    expect((await fetch(`${admin}/upstreams/manual/targets/${target.id}/unhealthy`, { method: 'POST' })).status).toBe(204);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${proxy}/manual/x`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { message: string }).message).toBe('failure to get a peer from the ring-balancer');
+    }
+    const health = (await (await fetch(`${admin}/upstreams/manual/health`)).json()) as { data: Array<{ health: string }> };
+    expect(health.data.map((t) => t.health)).toEqual(['UNHEALTHY']);
+    // By host:port and one address of it, as Kong also accepts.
+    const address = `127.0.0.1:${up.port}`;
+    expect((await fetch(`${admin}/upstreams/manual/targets/${address}/${address}/healthy`, { method: 'POST' })).status).toBe(204);
+    for (let i = 0; i < 6; i++) expect((await fetch(`${proxy}/manual/x`)).status).toBe(200);
+
+    expect((await post('/upstreams', { name: 'unchecked' })).status).toBe(201);
+    expect((await post('/upstreams/unchecked/targets', { target: `127.0.0.1:${up.port}` })).status).toBe(201);
+    const refused = await eventually(() => fetch(`${admin}/upstreams/unchecked/targets/${address}/unhealthy`, { method: 'POST' }), (r) => r.status === 400, 3000);
+    expect(((await refused.value.json()) as { message: string }).message).toBe("no healthchecker found for 'unchecked'");
+    expect((await fetch(`${admin}/upstreams/manual/targets/10.9.9.9:80/unhealthy`, { method: 'POST' })).status).toBe(404);
+  });
+
   it('serves a route created through the Admin API within a second', async () => {
     expect((await fetch(`${proxy}/shop/items`)).status).toBe(404);
     expect((await post('/services', { name: 'shop', url: `${up.url}/v1` })).status).toBe(201);

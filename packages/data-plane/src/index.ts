@@ -1,6 +1,6 @@
 // @tollgate/data-plane: the proxy. Feed it config snapshots; it routes, balances and runs plugins.
 export { DataPlane, type ApplyResult, type DataPlaneOptions, type ListenAddress, type UpstreamHealth } from './node.ts';
-export type { TargetHealth } from './balancer/index.ts';
+export type { SetHealthResult, TargetHealth } from './balancer/index.ts';
 export { ClientTrust, type RealIpSettings } from './proxy/real-ip.ts';
 export { KongHeaders } from './proxy/kong-headers.ts';
 export type { ConfigSnapshot, SnapshotEntity } from './config/snapshot.ts';

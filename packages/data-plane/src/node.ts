@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { CounterStore, Logger } from '@tollgate/plugin-sdk';
-import { createResolver, type BalancerDeps } from './balancer/index.ts';
+import { createResolver, type BalancerDeps, type SetHealthResult } from './balancer/index.ts';
 import { ClientTrust, type RealIpSettings } from './proxy/real-ip.ts';
 import { KongHeaders } from './proxy/kong-headers.ts';
 import type { TargetHealth } from './balancer/index.ts';
@@ -106,6 +106,14 @@ export class DataPlane {
       out.push({ id, upstream: String(config.entities.get('upstreams', id)?.['name'] ?? id), targets: balancer.health() });
     }
     return out;
+  }
+
+  /**
+   * Kong's POST /upstreams/{u}/targets/{t}[/{address}]/healthy|unhealthy on this proxy's balancer:
+   * the target by id or `host:port`, the address as `ip` or `ip:port`.
+   */
+  setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): SetHealthResult {
+    return this.#config?.upstreamBalancers.get(upstreamId)?.setHealth(target, healthy, address) ?? 'not-found';
   }
 
   /** The stored `config` of every enabled instance of plugin `name` in the config in force. */

@@ -103,7 +103,13 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   let group: ProxyGroup | undefined;
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.registry,
-    targetHealth: role === 'traditional' ? async () => (group === undefined ? [] : group.health()) : undefined,
+    targetHealth:
+      role === 'traditional'
+        ? {
+            health: async () => (group === undefined ? [] : group.health()),
+            setTargetHealth: async (u, t, healthy, address) => (group === undefined ? 'not-found' : group.setTargetHealth(u, t, healthy, address)),
+          }
+        : undefined,
     store: opened.store,
     preparer,
     node: { version: VERSION, nodeId: nodeId(options), role: role as 'traditional' | 'control_plane', configuration: { role, admin_listen: options.admin_listen, proxy_listen: options.proxy_listen, database: opened.db.kind, prefix: options.prefix } },

@@ -3,7 +3,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tollgate/plugin-sdk';
-import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings, type UpstreamHealth } from '@tollgate/data-plane';
+import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings, type SetHealthResult, type UpstreamHealth } from '@tollgate/data-plane';
 import { mergeWorkerHealth } from './health.ts';
 import { loadPluginRuntimes } from './runtime.ts';
 import { clusterMetrics, localMetrics } from '../metrics.ts';
@@ -18,11 +18,13 @@ export interface ProxySettings {
   headersUpstream: string[];
 }
 
-export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' } | { type: 'health'; id: number };
+/** Questions the primary asks every worker; each answers with a `reply` of the same id. */
+export type WorkerQuestion = { type: 'health' } | { type: 'set-health'; upstream: string; target: string; healthy: boolean; address?: string | undefined };
+export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' } | (WorkerQuestion & { id: number });
 export type PrimaryMessage =
   | { type: 'ready' }
   | { type: 'applied'; version: number; ok: boolean; error?: string; warnings?: number }
-  | { type: 'health'; id: number; upstreams: UpstreamHealth[] };
+  | { type: 'reply'; id: number; value: unknown };
 
 export type PublishResult = { ok: true; ms: number } | { ok: false; error: string };
 
@@ -36,10 +38,12 @@ export interface ProxyGroup {
   metrics(): Promise<string>;
   /** Every upstream's targets with their health (the workers' reports merged). */
   health(): Promise<UpstreamHealth[]>;
+  /** Marks a target (or one of its addresses) healthy or unhealthy in every proxy's balancer. */
+  setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): Promise<SetHealthResult>;
 }
 
-/** How long the primary waits for the workers' health reports; a worker that does not answer is left out. */
-const HEALTH_TIMEOUT_MS = 2000;
+/** How long the primary waits for the workers' answers; a worker that does not answer is left out. */
+const ASK_TIMEOUT_MS = 2000;
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -63,6 +67,7 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
     applied: () => [version],
     metrics: localMetrics(dp),
     health: async () => dp.upstreamHealth(),
+    setTargetHealth: async (upstreamId, target, healthy, address) => dp.setTargetHealth(upstreamId, target, healthy, address),
   };
 }
 
@@ -76,9 +81,28 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   const counters = new MemoryCounterStore();
   /** Per published version: the workers still to answer, and how to settle the publish. */
   const waiting = new Map<number, { left: Set<Worker>; started: number; settle: (r: PublishResult) => void }>();
-  /** Health requests in flight: the reports so far, the workers still to answer, and how to settle. */
-  const healthAsks = new Map<number, { reports: UpstreamHealth[][]; left: Set<Worker>; settle: () => void }>();
-  let healthId = 0;
+  /** Questions in flight: the answers so far, the workers still to answer, and how to settle. */
+  const asks = new Map<number, { answers: unknown[]; left: Set<Worker>; settle: () => void }>();
+  let askId = 0;
+  /** Asks every worker that has applied a config and can be reached; resolves with the answers in by the timeout. */
+  const askWorkers = async (question: WorkerQuestion): Promise<unknown[]> => {
+    const id = ++askId;
+    const workers = [...versions].filter(([w, v]) => v >= 0 && w.isConnected()).map(([w]) => w);
+    const answers: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(settle, ASK_TIMEOUT_MS);
+      function settle() {
+        clearTimeout(timer);
+        asks.delete(id);
+        resolve();
+      }
+      asks.set(id, { answers, left: new Set(workers), settle });
+      if (workers.length === 0) return settle();
+      // A worker that goes away before answering is struck off on its exit (or by the timeout).
+      for (const worker of workers) worker.send({ ...question, id } satisfies WorkerMessage, undefined, () => {});
+    });
+    return answers;
+  };
   const answered = (worker: Worker, version: number, error: string | undefined) => {
     const w = waiting.get(version);
     if (w === undefined) return;
@@ -104,11 +128,10 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
         if (msg.type === 'ready') {
           if (latest !== undefined) worker.send({ type: 'config', snapshot: latest } satisfies WorkerMessage);
           resolve();
-        } else if (msg.type === 'health') {
-          const ask = healthAsks.get(msg.id);
-          if (ask === undefined) return;
-          ask.reports.push(msg.upstreams);
-          ask.left.delete(worker);
+        } else if (msg.type === 'reply') {
+          const ask = asks.get(msg.id);
+          if (ask === undefined || !ask.left.delete(worker)) return;
+          ask.answers.push(msg.value);
           if (ask.left.size === 0) ask.settle();
         } else if (msg.type === 'applied') {
           if (msg.ok) versions.set(worker, msg.version);
@@ -118,7 +141,7 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       });
       worker.once('exit', (code, signal) => {
         versions.delete(worker);
-        for (const ask of healthAsks.values()) if (ask.left.delete(worker) && ask.left.size === 0) ask.settle();
+        for (const ask of asks.values()) if (ask.left.delete(worker) && ask.left.size === 0) ask.settle();
         for (const [v] of waiting) answered(worker, v, undefined);
         if (stopping) return;
         log.error(`proxy worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
@@ -144,24 +167,11 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     },
     applied: () => [...versions.values()],
     metrics: clusterMetrics(),
-    async health() {
-      const id = ++healthId;
-      // Workers that have applied a config and can still be reached; the others have nothing to report.
-      const workers = [...versions].filter(([w, v]) => v >= 0 && w.isConnected()).map(([w]) => w);
-      const reports: UpstreamHealth[][] = [];
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(settle, HEALTH_TIMEOUT_MS);
-        function settle() {
-          clearTimeout(timer);
-          healthAsks.delete(id);
-          resolve();
-        }
-        healthAsks.set(id, { reports, left: new Set(workers), settle });
-        if (workers.length === 0) return settle();
-        // A worker that goes away before answering is struck off on its exit (or by the timeout).
-        for (const worker of workers) worker.send({ type: 'health', id } satisfies WorkerMessage, undefined, () => {});
-      });
-      return mergeWorkerHealth(reports);
+    health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })) as UpstreamHealth[][]),
+    async setTargetHealth(upstream, target, healthy, address) {
+      const results = (await askWorkers({ type: 'set-health', upstream, target, healthy, address })) as SetHealthResult[];
+      // Every worker holds the same config, so they answer alike; one that did it is enough to say so.
+      return results.includes('ok') ? 'ok' : (results[0] ?? 'not-found');
     },
   };
 }

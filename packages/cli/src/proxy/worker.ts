@@ -26,7 +26,9 @@ process.on('message', (msg: WorkerMessage) => {
     const result = dp.apply(msg.snapshot);
     send(result.ok ? { type: 'applied', version: result.version, ok: true, warnings: result.warnings.length } : { type: 'applied', version: msg.snapshot.version, ok: false, error: result.error });
   } else if (msg.type === 'health') {
-    send({ type: 'health', id: msg.id, upstreams: dp.upstreamHealth() });
+    send({ type: 'reply', id: msg.id, value: dp.upstreamHealth() });
+  } else if (msg.type === 'set-health') {
+    send({ type: 'reply', id: msg.id, value: dp.setTargetHealth(msg.upstream, msg.target, msg.healthy, msg.address) });
   } else if (msg.type === 'shutdown') {
     void dp.close().then(() => process.exit(0));
   }

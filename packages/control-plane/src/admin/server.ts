@@ -10,7 +10,7 @@ import { registerInfoEndpoints, type NodeInfo } from './info-endpoints.ts';
 import { Router } from './router.ts';
 import { registerConfigEndpoints } from './config-endpoints.ts';
 import { registerClusteringEndpoints } from './clustering-endpoints.ts';
-import { registerHealthEndpoints, type HealthSource } from './health-endpoints.ts';
+import { registerHealthEndpoints, type TargetHealthControl } from './health-endpoints.ts';
 import type { DataPlaneRegistry } from '../cluster/registry.ts';
 
 export interface AdminApiOptions {
@@ -26,8 +26,8 @@ export interface AdminApiOptions {
   logger?: Logger;
   /** On a control plane: the data planes it serves, for /clustering/*. */
   dataPlanes?: DataPlaneRegistry | undefined;
-  /** On a node that proxies (traditional): its targets' health, for /upstreams/{u}/health. */
-  targetHealth?: HealthSource | undefined;
+  /** On a node that proxies (traditional): its targets' health, for /upstreams/{u}/health and …/healthy|unhealthy. */
+  targetHealth?: TargetHealthControl | undefined;
 }
 
 export interface AdminApi {

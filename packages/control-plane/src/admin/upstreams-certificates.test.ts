@@ -36,11 +36,15 @@ describe.each(BACKENDS)('upstreams, targets and certificates (%s)', (backend) =>
     expect(list.body.data).toHaveLength(1);
   });
 
-  it('answers /upstreams/{u}/health only where the node proxies: 400 saying where to look, 404 for no such upstream', async () => {
+  it('answers /upstreams/{u}/health and …/healthy|unhealthy only where the node proxies: 400 saying where to look, 404 for no such upstream or target', async () => {
     const res = await h.request('GET', '/upstreams/orders.upstream/health');
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/read it from each data plane \(kong_upstream_target_health/);
     expect((await h.request('GET', '/upstreams/no-such-upstream/health')).status).toBe(404);
+    const set = await h.request('POST', '/upstreams/orders.upstream/targets/10.0.0.7:8000/unhealthy');
+    expect(set.status).toBe(400);
+    expect(set.body.message).toMatch(/known to the nodes that proxy/);
+    expect((await h.request('POST', '/upstreams/orders.upstream/targets/10.9.9.9:80/healthy')).status).toBe(404);
   });
 
   it('deleting an upstream removes its targets', async () => {

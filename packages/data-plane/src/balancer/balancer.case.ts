@@ -73,7 +73,7 @@ export function runBalancerContract(variant: AlgorithmVariant): void {
 
     it('sends nothing to unhealthy peers; all unhealthy gives null; setHealth brings them back', () => {
       const b = make([[A, 100], [B, 100], [C, 100]]);
-      expect(b.setHealth(`u1/${B}`, false)).toBe(true);
+      expect(b.setHealth(`u1/${B}`, false)).toBe('ok');
       expect(tally(b, 200, variant.input).has(B)).toBe(false);
       b.setHealth(A, false);
       b.setHealth(`u1/${C}`, false, '10.0.0.3');
@@ -81,8 +81,8 @@ export function runBalancerContract(variant: AlgorithmVariant): void {
       expect(b.healthy).toBe(false);
       b.setHealth(`u1/${B}`, true, B);
       expect(b.pick(() => variant.input(0))?.peer.address).toBe(B);
-      expect(b.setHealth('u1/nope', true)).toBe(false);
-      expect(b.setHealth(A, true, '10.9.9.9')).toBe(false);
+      expect(b.setHealth('u1/nope', true)).toBe('not-found');
+      expect(b.setHealth(A, true, '10.9.9.9')).toBe('not-found');
     });
 
     it('takes a peer out after passive http failures', () => {
@@ -119,7 +119,7 @@ export function runBalancerContract(variant: AlgorithmVariant): void {
       ]);
       const off = createUpstreamBalancer(upstream(variant.fields), targets([A, 100]));
       expect(off.health()[0]).toMatchObject({ health: 'HEALTHCHECKS_OFF', addresses: [{ health: 'HEALTHCHECKS_OFF' }] });
-      expect(off.setHealth(A, false)).toBe(false);
+      expect(off.setHealth(A, false)).toBe('no-healthchecker');
     });
 
     it('accounts in-flight tries and tolerates foreign or repeated finishes', () => {

@@ -12,6 +12,7 @@ export type {
   PickResult,
   ProbeTls,
   ResolvedAddress,
+  SetHealthResult,
   Resolver,
   TargetEntity,
   TargetHealth,

@@ -97,6 +97,8 @@ export interface TargetHealth {
   addresses: Array<{ ip: string; port: number; health: 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF'; weight: number }>;
 }
 
+export type SetHealthResult = 'ok' | 'no-healthchecker' | 'not-found';
+
 export interface Balancer {
   /**
    * Picks a healthy peer, skipping `exclude` (addresses already tried by this request's retries) while
@@ -117,10 +119,10 @@ export interface Balancer {
   readonly healthy: boolean;
   /**
    * Manually mark a target (by id or `host:port`), or one of its addresses (`ip` or `ip:port`), healthy or
-   * unhealthy, as Kong's POST …/healthy|unhealthy. False when there is no such target/address, or when the
-   * upstream has no health checks (Kong answers "no healthchecker found").
+   * unhealthy, as Kong's POST …/healthy|unhealthy. `no-healthchecker` when the upstream has no health
+   * checks (Kong answers "no healthchecker found"), `not-found` when there is no such target or address.
    */
-  setHealth(target: string, healthy: boolean, address?: string): boolean;
+  setHealth(target: string, healthy: boolean, address?: string): SetHealthResult;
   /**
    * Settles once every hostname target has had its first DNS answer (or failure). Until then such targets
    * have no peers; IP targets, and hostnames the resolver has cached, are usable at once.

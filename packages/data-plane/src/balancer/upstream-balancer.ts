@@ -7,7 +7,7 @@ import { checksEnabled, HealthPolicy } from './health.ts';
 import { formatAddress, PeerState } from './peer.ts';
 import { createResolver } from './resolver.ts';
 import { parseTarget, TargetSet } from './targets.ts';
-import type { Balancer, BalancerDeps, BalancerInput, Peer, PickResult, TargetEntity, TargetHealth, TryOutcome, UpstreamEntity } from './types.ts';
+import type { Balancer, BalancerDeps, BalancerInput, Peer, PickResult, SetHealthResult, TargetEntity, TargetHealth, TryOutcome, UpstreamEntity } from './types.ts';
 
 /**
  * Builds the balancer for a Kong upstream and its targets. Build one per config; `close()` the one it replaces.
@@ -117,16 +117,16 @@ class UpstreamBalancer implements Balancer {
     });
   }
 
-  setHealth(target: string, healthy: boolean, address?: string): boolean {
-    if (this.#policy === null) return false;
+  setHealth(target: string, healthy: boolean, address?: string): SetHealthResult {
+    if (this.#policy === null) return 'no-healthchecker';
     const t = this.#targets.targets.find((x) => x.entity.id === target || x.entity.target === target || x.key === target);
-    if (t === undefined) return false;
+    if (t === undefined) return 'not-found';
     let peers = t.peers;
     if (address !== undefined) {
       const { ip, port } = parseAddress(address);
       peers = peers.filter((p) => p.ip === ip && (port === undefined || p.port === port));
     }
-    if (peers.length === 0) return false;
+    if (peers.length === 0) return 'not-found';
     for (const peer of peers) {
       const changed = peer.healthy !== healthy;
       peer.healthy = healthy;
@@ -137,7 +137,7 @@ class UpstreamBalancer implements Balancer {
       }
     }
     this.#recount();
-    return true;
+    return 'ok';
   }
 
   close(): void {
