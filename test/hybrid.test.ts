@@ -54,6 +54,21 @@ describe('hybrid mode (shared certificate, embedded store)', () => {
     expect(status.control_plane.link).toBe('connected');
   });
 
+  it('reports each data plane on the control plane’s /metrics, in Kong’s families', async () => {
+    const planes = ((await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: Array<{ id: string; hostname: string; config_hash: string }> }).data;
+    const res = await fetch(`${cp.admin}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^kong_node_info\{node_id="[0-9a-f-]{36}",version="0\.1\.0"\} 1$/m);
+    for (const dp of planes) {
+      const labels = `node_id="${dp.id}",hostname="${dp.hostname}",ip="127.0.0.1"`;
+      expect(text).toContain(`kong_data_plane_last_seen{${labels}} `);
+      expect(text).toContain(`kong_data_plane_config_hash{${labels}} ${parseInt(dp.config_hash.slice(0, 13), 16)}`);
+      expect(text).toContain(`kong_data_plane_version_compatible{${labels},kong_version="0.1.0"} 1`);
+    }
+  });
+
   it('keeps serving when the control plane dies, and a restarted data plane serves from its cache', async () => {
     await cp.node.stop();
     expect(await statusOf(`${dps[0]!.proxy}/orders/1`)).toBe(200);

@@ -101,6 +101,22 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await fetch(`${admin}/upstreams/manual/targets/10.9.9.9:80/unhealthy`, { method: 'POST' })).status).toBe(404);
   });
 
+  it('serves the node’s metrics on the Admin API’s /metrics, the proxy workers’ included', async () => {
+    expect((await post('/services', { name: 'metered', url: `${up.url}/m` })).status).toBe(201);
+    expect((await post('/services/metered/routes', { paths: ['/metered'] })).status).toBe(201);
+    const plugin = (await (await post('/plugins', { name: 'prometheus', config: { status_code_metrics: true } })).json()) as { id: string };
+    await eventually(() => fetch(`${proxy}/metered/x`), (r) => r.status === 200, 3000);
+    const { value } = await eventually(
+      async () => (await fetch(`${admin}/metrics`)).text(),
+      (t) => /^kong_http_requests_total\{service="metered",.*code="200".*\} [1-9]/m.test(t),
+      5000,
+    );
+    expect(value).toMatch(/^kong_http_requests_total\{service="metered",.*code="200".*\} [1-9]/m);
+    expect(value).toMatch(/^kong_node_info\{node_id="[0-9a-f-]{36}",version="0\.1\.0"\} 1$/m);
+    expect(value).toMatch(/^tollgate_config_version \d+$/m);
+    expect((await fetch(`${admin}/plugins/${plugin.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('serves a route created through the Admin API within a second', async () => {
     expect((await fetch(`${proxy}/shop/items`)).status).toBe(404);
     expect((await post('/services', { name: 'shop', url: `${up.url}/v1` })).status).toBe(201);

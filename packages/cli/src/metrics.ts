@@ -84,11 +84,15 @@ export interface NodeMetricsInput {
   link?: (() => { state: string; hash: string | null }) | undefined;
 }
 
+function nodeInfo(registry: Registry, nodeId: string | undefined, version: string): void {
+  const info = new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers: [registry] });
+  info.set({ node_id: nodeId ?? '', version }, 1);
+}
+
 /** The status API process's own families, computed at each scrape. */
 export function nodeRegistry(input: NodeMetricsInput): Registry {
   const registry = new Registry();
-  const info = new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers: [registry] });
-  info.set({ node_id: input.nodeId ?? '', version: input.version }, 1);
+  nodeInfo(registry, input.nodeId, input.version);
   new Gauge({
     name: 'tollgate_config_version',
     help: 'Version of the configuration every proxy worker has applied (the lowest one while a change is rolling out); -1 before the first. Matches configuration_version on /status.',
@@ -119,6 +123,49 @@ export function nodeRegistry(input: NodeMetricsInput): Registry {
       if (hash !== null) this.set({ hash }, 1);
     },
   });
+  return registry;
+}
+
+/** What a control plane knows of one data plane (its registry's entry). */
+export interface DataPlaneSeen {
+  id: string;
+  hostname: string;
+  ip: string;
+  version: string;
+  config_hash: string;
+  sync_status: string;
+  /** Unix seconds. */
+  last_seen: number;
+}
+
+/**
+ * A control plane's /metrics: kong_node_info and, per data plane it has seen, Kong's
+ * kong_data_plane_last_seen, kong_data_plane_config_hash (the hash's first 52 bits as a number) and
+ * kong_data_plane_version_compatible.
+ */
+export function controlPlaneRegistry(input: { nodeId: string; version: string; dataPlanes: () => readonly DataPlaneSeen[] }): Registry {
+  const registry = new Registry();
+  nodeInfo(registry, input.nodeId, input.version);
+  const labels = ['node_id', 'hostname', 'ip'];
+  const perDataPlane = (name: string, help: string, value: (dp: DataPlaneSeen) => number, extra: (dp: DataPlaneSeen) => Record<string, string> = () => ({})) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: name === 'kong_data_plane_version_compatible' ? [...labels, 'kong_version'] : labels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const dp of input.dataPlanes()) this.set({ node_id: dp.id, hostname: dp.hostname, ip: dp.ip, ...extra(dp) }, value(dp));
+      },
+    });
+  perDataPlane('kong_data_plane_last_seen', 'Last time data plane contacted control plane', (dp) => dp.last_seen);
+  perDataPlane('kong_data_plane_config_hash', 'Config hash numeric value of the data plane', (dp) => parseInt(dp.config_hash.slice(0, 13), 16) || 0);
+  perDataPlane(
+    'kong_data_plane_version_compatible',
+    'Version compatible status of the data plane, 0 is incompatible',
+    (dp) => (dp.sync_status === 'incompatible' ? 0 : 1),
+    (dp) => ({ kong_version: dp.version }),
+  );
   return registry;
 }
 

@@ -11,6 +11,7 @@ import { loadDeclarativeFile, watchStore } from '../proxy/sources.ts';
 import { defaultCertificate } from '../proxy/runtime.ts';
 import { startProxies, type ProxyGroup } from '../proxy/supervisor.ts';
 import { VERSION } from '../version.ts';
+import { controlPlaneRegistry, joinExpositions, METRICS_CONTENT_TYPE, nodeRegistry } from '../metrics.ts';
 import { startStatusApi, type StatusApi } from '../status-api.ts';
 import { controlPlaneCluster, dataPlaneLink } from '../cluster.ts';
 
@@ -99,10 +100,15 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   stops.push(async () => stopPruning());
   const cluster = role === 'control_plane' && options.cluster_cert !== undefined ? controlPlaneCluster(options, opened.db, opened.store, nodeId(options), log) : undefined;
   if (role === 'control_plane' && cluster === undefined) log.warn('no --cluster-cert: running the Admin API without a cluster listener (make certificates with `tollgate certs generate`)');
-  // Set once the proxy runs (traditional): the Admin API reports its targets' health.
+  // Set once the proxy runs (traditional): the Admin API reports its targets' health and metrics.
   let group: ProxyGroup | undefined;
+  const own =
+    role === 'traditional'
+      ? nodeRegistry({ nodeId: nodeId(options), version: VERSION, applied: () => group?.applied() ?? [] })
+      : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.registry.list() ?? [] });
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.registry,
+    metrics: { contentType: METRICS_CONTENT_TYPE, collect: async () => joinExpositions(await Promise.all([group?.metrics() ?? '', own.metrics()])) },
     targetHealth:
       role === 'traditional'
         ? {

@@ -26,6 +26,8 @@ export interface AdminApiOptions {
   logger?: Logger;
   /** On a control plane: the data planes it serves, for /clustering/*. */
   dataPlanes?: DataPlaneRegistry | undefined;
+  /** `GET /metrics` (Prometheus text format, as the prometheus plugin serves it on Kong's Admin API). */
+  metrics?: { contentType: string; collect(): Promise<string> } | undefined;
   /** On a node that proxies (traditional): its targets' health, for /upstreams/{u}/health and …/healthy|unhealthy. */
   targetHealth?: TargetHealthControl | undefined;
 }
@@ -50,6 +52,19 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   registerConfigEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit: options.configBodyLimit ?? 64 * 1024 * 1024 });
   registerClusteringEndpoints(router, options.dataPlanes);
   registerHealthEndpoints(router, { store: options.store, nodeId: options.node.nodeId, source: options.targetHealth });
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    router.on('GET', '/metrics', async (c) => {
+      let text: string;
+      try {
+        text = await metrics.collect();
+      } catch (err) {
+        throw new HttpError(503, `could not collect metrics: ${(err as Error).message}; retry the scrape (a proxy worker that is starting or restarting may not answer)`);
+      }
+      c.res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      c.res.end(text);
+    });
+  }
   registerEntityEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit });
   const token = options.adminToken === undefined || options.adminToken === '' ? undefined : Buffer.from(options.adminToken);
 
