@@ -117,6 +117,48 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await fetch(`${admin}/plugins/${plugin.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('purges and looks up proxy-cache entries through the Admin API (Kong’s /proxy-cache), in every worker', async () => {
+    expect((await post('/services', { name: 'cached', url: `${up.url}/c` })).status).toBe(201);
+    const route = (await (await post('/services/cached/routes', { paths: ['/cached'] })).json()) as { id: string };
+    const plugin = (await (await post(`/routes/${route.id}/plugins`, { name: 'proxy-cache', config: { strategy: 'memory' } })).json()) as { id: string };
+    /** Requests until every worker has the entry (a Hit in a row of 8), and the cache key. */
+    const fill = async () => {
+      let key = '';
+      await eventually(
+        async () => {
+          const statuses: string[] = [];
+          for (let i = 0; i < 8; i++) {
+            const res = await fetch(`${proxy}/cached/x`);
+            await res.arrayBuffer();
+            statuses.push(res.headers.get('x-cache-status') ?? '');
+            key = res.headers.get('x-cache-key') ?? key;
+          }
+          return statuses;
+        },
+        (statuses) => statuses.every((s) => s === 'Hit'),
+        5000,
+      );
+      return key;
+    };
+    const key = await fill();
+    expect(key).not.toBe('');
+    const entry = await fetch(`${admin}/proxy-cache/${key}`);
+    expect(entry.status).toBe(200);
+    expect(await entry.json()).toMatchObject({ status: 200, body_len: expect.any(Number) });
+    expect((await fetch(`${admin}/proxy-cache/${plugin.id}/caches/${key}`)).status).toBe(200);
+    expect((await fetch(`${admin}/proxy-cache/${route.id}/caches/${key}`)).status).toBe(404);
+
+    expect((await fetch(`${admin}/proxy-cache/${key}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${admin}/proxy-cache/${key}`)).status).toBe(404);
+    expect((await fetch(`${admin}/proxy-cache/${key}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${proxy}/cached/x`)).headers.get('x-cache-status')).toBe('Miss');
+
+    await fill();
+    expect((await fetch(`${admin}/proxy-cache`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${admin}/proxy-cache/${plugin.id}/caches/${key}`)).status).toBe(404);
+    expect((await fetch(`${proxy}/cached/x`)).headers.get('x-cache-status')).toBe('Miss');
+  });
+
   it('serves a route created through the Admin API within a second', async () => {
     expect((await fetch(`${proxy}/shop/items`)).status).toBe(404);
     expect((await post('/services', { name: 'shop', url: `${up.url}/v1` })).status).toBe(201);

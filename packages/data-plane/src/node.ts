@@ -116,6 +116,16 @@ export class DataPlane {
     return this.#config?.upstreamBalancers.get(upstreamId)?.setHealth(target, healthy, address) ?? 'not-found';
   }
 
+  /**
+   * Runs plugin `name`'s `control` command (see PluginDefinition.control) on its instances in the config
+   * in force. Undefined when the plugin is not installed here or has no such command.
+   */
+  pluginControl(name: string, command: string, args: Readonly<Record<string, string>>): unknown {
+    const def = this.#options.plugins.get(name);
+    if (def?.control === undefined) return undefined;
+    return def.control(command, args, this.#config?.plugins.instances(name) ?? []);
+  }
+
   /** The stored `config` of every enabled instance of plugin `name` in the config in force. */
   pluginConfigs(name: string): Array<Readonly<Record<string, unknown>>> {
     const plugins = this.#config?.entities.list('plugins', 'name', name) ?? [];

@@ -29,7 +29,39 @@ export function createProxyCache(options: ProxyCacheOptions = {}): PluginDefinit
     wantsResponseBody: wantsBody,
     prepare: (config) => prepareProxyCache(config, storeFor, now),
     handlers: proxyCacheHandlers,
+    control: (command, args, instances) => proxyCacheControl(command, args, instances, now()),
   });
+}
+
+/** What a proxy process answers to the Admin API's /proxy-cache commands (Kong's proxy-cache api.lua). */
+export type ProxyCacheAnswer =
+  | { plugin: 'not-found' }
+  | { purged: number }
+  | { entry: { status: number; headers: Readonly<Record<string, string | string[]>>; body_len: number; timestamp: number; ttl: number } | null };
+
+/**
+ * `purge` (all entries, or `args.key`) and `lookup` (`args.key`), over every proxy-cache instance or the
+ * one `args.plugin` names.
+ */
+function proxyCacheControl(command: string, args: Readonly<Record<string, string>>, instances: ReadonlyArray<{ id: string; config: ProxyCacheConfig }>, now: number): ProxyCacheAnswer | undefined {
+  const chosen = args['plugin'] === undefined ? instances : instances.filter((i) => i.id === args['plugin']);
+  if (args['plugin'] !== undefined && chosen.length === 0) return { plugin: 'not-found' };
+  // Instances sharing a dictionary share entries: each dictionary once.
+  const stores = [...new Map(chosen.map((i) => [i.config.store.dictionary, i.config.store])).values()];
+  const key = args['key'];
+  if (command === 'purge') {
+    let purged = 0;
+    for (const store of stores) purged += key === undefined ? store.clear() : Number(store.delete(key));
+    return { purged };
+  }
+  if (command === 'lookup' && key !== undefined) {
+    for (const store of stores) {
+      const e = store.get(key, now);
+      if (e !== undefined) return { entry: { status: e.status, headers: e.headers, body_len: e.body.length, timestamp: Math.floor(e.storedAt / 1000), ttl: e.ttl } };
+    }
+    return { entry: null };
+  }
+  return undefined;
 }
 
 /** The bundled runtime: one memory for every data plane in this process that registers it. */

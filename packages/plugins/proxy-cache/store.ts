@@ -92,9 +92,23 @@ export class CacheMemory {
     return true;
   }
 
-  delete(key: string): void {
+  /** True when there was an entry to delete. */
+  delete(key: string): boolean {
     const slot = this.#slots.get(key);
-    if (slot !== undefined) this.#remove(key, slot);
+    if (slot === undefined) return false;
+    this.#remove(key, slot);
+    return true;
+  }
+
+  /** Deletes every entry whose key starts with `prefix`; returns how many. */
+  deletePrefixed(prefix: string): number {
+    let n = 0;
+    for (const [k, slot] of this.#slots) {
+      if (!k.startsWith(prefix)) continue;
+      this.#remove(k, slot);
+      n++;
+    }
+    return n;
   }
 
   #sweep(now: number): void {
@@ -118,11 +132,13 @@ export class CacheMemory {
  */
 export class MemoryStore {
   readonly memory: CacheMemory;
+  readonly dictionary: string;
   /** Length-prefixed, so no dictionary name and key can spell another's. */
   readonly #prefix: string;
 
   constructor(memory: CacheMemory | number = DEFAULT_MAX_BYTES, dictionary = '') {
     this.memory = typeof memory === 'number' ? new CacheMemory(memory) : memory;
+    this.dictionary = dictionary;
     this.#prefix = `${dictionary.length}:${dictionary}:`;
   }
 
@@ -141,8 +157,14 @@ export class MemoryStore {
     return this.memory.set(this.#prefix + key, entry, now);
   }
 
-  delete(key: string): void {
-    this.memory.delete(this.#prefix + key);
+  /** True when there was an entry to delete. */
+  delete(key: string): boolean {
+    return this.memory.delete(this.#prefix + key);
+  }
+
+  /** Empties this dictionary; returns how many entries it held. */
+  clear(): number {
+    return this.memory.deletePrefixed(this.#prefix);
   }
 }
 

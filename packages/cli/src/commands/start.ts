@@ -108,6 +108,7 @@ async function startWithStore(options: Options, role: Role, workers: number, log
       : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.registry.list() ?? [] });
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.registry,
+    pluginControl: role === 'traditional' ? async (plugin, command, args) => (group === undefined ? [] : group.pluginControl(plugin, command, args)) : undefined,
     metrics: { contentType: METRICS_CONTENT_TYPE, collect: async () => joinExpositions(await Promise.all([group?.metrics() ?? '', own.metrics()])) },
     targetHealth:
       role === 'traditional'

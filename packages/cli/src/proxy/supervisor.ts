@@ -19,7 +19,10 @@ export interface ProxySettings {
 }
 
 /** Questions the primary asks every worker; each answers with a `reply` of the same id. */
-export type WorkerQuestion = { type: 'health' } | { type: 'set-health'; upstream: string; target: string; healthy: boolean; address?: string | undefined };
+export type WorkerQuestion =
+  | { type: 'health' }
+  | { type: 'set-health'; upstream: string; target: string; healthy: boolean; address?: string | undefined }
+  | { type: 'plugin-control'; plugin: string; command: string; args: Record<string, string> };
 export type WorkerMessage = { type: 'config'; snapshot: ConfigSnapshot } | { type: 'shutdown' } | (WorkerQuestion & { id: number });
 export type PrimaryMessage =
   | { type: 'ready' }
@@ -40,6 +43,8 @@ export interface ProxyGroup {
   health(): Promise<UpstreamHealth[]>;
   /** Marks a target (or one of its addresses) healthy or unhealthy in every proxy's balancer. */
   setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): Promise<SetHealthResult>;
+  /** A plugin's `control` command in every proxy process; one answer per process. */
+  pluginControl(plugin: string, command: string, args: Record<string, string>): Promise<unknown[]>;
 }
 
 /** How long the primary waits for the workers' answers; a worker that does not answer is left out. */
@@ -68,6 +73,7 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
     metrics: localMetrics(dp),
     health: async () => dp.upstreamHealth(),
     setTargetHealth: async (upstreamId, target, healthy, address) => dp.setTargetHealth(upstreamId, target, healthy, address),
+    pluginControl: async (plugin, command, args) => [dp.pluginControl(plugin, command, args)],
   };
 }
 
@@ -173,5 +179,6 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       // Every worker holds the same config, so they answer alike; one that did it is enough to say so.
       return results.includes('ok') ? 'ok' : (results[0] ?? 'not-found');
     },
+    pluginControl: (plugin, command, args) => askWorkers({ type: 'plugin-control', plugin, command, args }),
   };
 }

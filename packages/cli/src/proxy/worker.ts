@@ -27,6 +27,8 @@ process.on('message', (msg: WorkerMessage) => {
     send(result.ok ? { type: 'applied', version: result.version, ok: true, warnings: result.warnings.length } : { type: 'applied', version: msg.snapshot.version, ok: false, error: result.error });
   } else if (msg.type === 'health') {
     send({ type: 'reply', id: msg.id, value: dp.upstreamHealth() });
+  } else if (msg.type === 'plugin-control') {
+    send({ type: 'reply', id: msg.id, value: dp.pluginControl(msg.plugin, msg.command, msg.args) });
   } else if (msg.type === 'set-health') {
     send({ type: 'reply', id: msg.id, value: dp.setTargetHealth(msg.upstream, msg.target, msg.healthy, msg.address) });
   } else if (msg.type === 'shutdown') {

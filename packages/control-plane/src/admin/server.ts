@@ -11,6 +11,7 @@ import { Router } from './router.ts';
 import { registerConfigEndpoints } from './config-endpoints.ts';
 import { registerClusteringEndpoints } from './clustering-endpoints.ts';
 import { registerHealthEndpoints, type TargetHealthControl } from './health-endpoints.ts';
+import { registerProxyCacheEndpoints, type PluginControl } from './proxy-cache-endpoints.ts';
 import type { DataPlaneRegistry } from '../cluster/registry.ts';
 
 export interface AdminApiOptions {
@@ -28,6 +29,8 @@ export interface AdminApiOptions {
   dataPlanes?: DataPlaneRegistry | undefined;
   /** `GET /metrics` (Prometheus text format, as the prometheus plugin serves it on Kong's Admin API). */
   metrics?: { contentType: string; collect(): Promise<string> } | undefined;
+  /** On a node that proxies (traditional): plugins' control commands, for /proxy-cache. */
+  pluginControl?: PluginControl | undefined;
   /** On a node that proxies (traditional): its targets' health, for /upstreams/{u}/health and …/healthy|unhealthy. */
   targetHealth?: TargetHealthControl | undefined;
 }
@@ -52,6 +55,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   registerConfigEndpoints(router, { store: options.store, preparer: options.preparer, bodyLimit: options.configBodyLimit ?? 64 * 1024 * 1024 });
   registerClusteringEndpoints(router, options.dataPlanes);
   registerHealthEndpoints(router, { store: options.store, nodeId: options.node.nodeId, source: options.targetHealth });
+  registerProxyCacheEndpoints(router, options.pluginControl);
   const metrics = options.metrics;
   if (metrics !== undefined) {
     router.on('GET', '/metrics', async (c) => {

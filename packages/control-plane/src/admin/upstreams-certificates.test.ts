@@ -45,6 +45,10 @@ describe.each(BACKENDS)('upstreams, targets and certificates (%s)', (backend) =>
     expect(set.status).toBe(400);
     expect(set.body.message).toMatch(/known to the nodes that proxy/);
     expect((await h.request('POST', '/upstreams/orders.upstream/targets/10.9.9.9:80/healthy')).status).toBe(404);
+    // The same for proxy-cache entries: they live in the memory of the nodes that proxy.
+    const purge = await h.request('DELETE', '/proxy-cache');
+    expect(purge.status).toBe(400);
+    expect(purge.body.message).toMatch(/memory of the nodes that proxy/);
   });
 
   it('deleting an upstream removes its targets', async () => {

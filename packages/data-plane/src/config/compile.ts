@@ -54,6 +54,8 @@ export interface RuntimeConfig {
   readonly upstreamBalancers: ReadonlyMap<string, Balancer>;
   /** Entities that could not be used, with the reason (reported, never silently dropped). */
   readonly warnings: readonly string[];
+  /** The plugin instances in force, with prepared configs (for plugins' `control` commands). */
+  readonly plugins: PluginIndex;
   /** Balancers this config created and the next one did not take over are closed here. */
   dispose(next: RuntimeConfig | undefined): void;
 }
@@ -186,6 +188,7 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
     entities: new EntityIndex(snapshot),
     balancers,
     upstreamBalancers,
+    plugins,
     warnings,
     dispose(next) {
       for (const [key, b] of balancers) if (next?.balancers.get(key) !== b) b.close();

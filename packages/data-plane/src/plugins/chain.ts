@@ -89,6 +89,11 @@ export class PluginIndex {
     return this.#byName.keys();
   }
 
+  /** Every enabled instance of plugin `name`, with its prepared config. */
+  instances(name: string): Array<{ id: string; config: unknown }> {
+    return (this.#byName.get(name) ?? []).map((i) => ({ id: i.record.id, config: i.prepared }));
+  }
+
   /** The configured plugin this route would need but cannot run, if any. */
   missingFor(routeId: string, serviceId: string | undefined): string | undefined {
     for (const m of this.#missing) {
