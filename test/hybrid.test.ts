@@ -56,6 +56,7 @@ describe('hybrid mode (shared certificate, embedded store)', () => {
 
   it('reports each data plane on the control plane’s /metrics, in Kong’s families', async () => {
     const planes = ((await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: Array<{ id: string; hostname: string; config_hash: string }> }).data;
+    expect(planes).toHaveLength(2);
     const res = await fetch(`${cp.admin}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);

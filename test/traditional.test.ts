@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNode, type RunningNode } from './support/cli.ts';
-import { startUpstream, type Upstream } from './support/upstream.ts';
+import { rawRequest, startUpstream, type Upstream } from './support/upstream.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -82,17 +82,18 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await eventually(() => fetch(`${proxy}/manual/x`), (r) => r.status === 200, 3000)).value.status).toBe(200);
 
     expect((await fetch(`${admin}/upstreams/manual/targets/${target.id}/unhealthy`, { method: 'POST' })).status).toBe(204);
+    // A new connection per request (rawRequest): the primary hands connections to the workers in turn.
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${proxy}/manual/x`);
+      const res = await rawRequest(`${proxy}/manual/x`);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { message: string }).message).toBe('failure to get a peer from the ring-balancer');
+      expect((JSON.parse(res.body) as { message: string }).message).toBe('failure to get a peer from the ring-balancer');
     }
     const health = (await (await fetch(`${admin}/upstreams/manual/health`)).json()) as { data: Array<{ health: string }> };
     expect(health.data.map((t) => t.health)).toEqual(['UNHEALTHY']);
     // By host:port and one address of it, as Kong also accepts.
     const address = `127.0.0.1:${up.port}`;
     expect((await fetch(`${admin}/upstreams/manual/targets/${address}/${address}/healthy`, { method: 'POST' })).status).toBe(204);
-    for (let i = 0; i < 6; i++) expect((await fetch(`${proxy}/manual/x`)).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await rawRequest(`${proxy}/manual/x`)).status).toBe(200);
 
     expect((await post('/upstreams', { name: 'unchecked' })).status).toBe(201);
     expect((await post('/upstreams/unchecked/targets', { target: `127.0.0.1:${up.port}` })).status).toBe(201);
@@ -105,9 +106,12 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await post('/services', { name: 'metered', url: `${up.url}/m` })).status).toBe(201);
     expect((await post('/services/metered/routes', { paths: ['/metered'] })).status).toBe(201);
     const plugin = (await (await post('/plugins', { name: 'prometheus', config: { status_code_metrics: true } })).json()) as { id: string };
-    await eventually(() => fetch(`${proxy}/metered/x`), (r) => r.status === 200, 3000);
+    // A request on every try: the first 200 may come before the proxy has applied the plugin.
     const { value } = await eventually(
-      async () => (await fetch(`${admin}/metrics`)).text(),
+      async () => {
+        await rawRequest(`${proxy}/metered/x`);
+        return (await fetch(`${admin}/metrics`)).text();
+      },
       (t) => /^kong_http_requests_total\{service="metered",.*code="200".*\} [1-9]/m.test(t),
       5000,
     );
@@ -127,11 +131,11 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
       await eventually(
         async () => {
           const statuses: string[] = [];
+          // A new connection per request, so every worker serves some.
           for (let i = 0; i < 8; i++) {
-            const res = await fetch(`${proxy}/cached/x`);
-            await res.arrayBuffer();
-            statuses.push(res.headers.get('x-cache-status') ?? '');
-            key = res.headers.get('x-cache-key') ?? key;
+            const res = await rawRequest(`${proxy}/cached/x`);
+            statuses.push(String(res.headers['x-cache-status'] ?? ''));
+            key = String(res.headers['x-cache-key'] ?? key);
           }
           return statuses;
         },
@@ -151,12 +155,14 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await fetch(`${admin}/proxy-cache/${key}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${admin}/proxy-cache/${key}`)).status).toBe(404);
     expect((await fetch(`${admin}/proxy-cache/${key}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${proxy}/cached/x`)).headers.get('x-cache-status')).toBe('Miss');
+    // Gone from every worker: the next request each worker serves (connections go to them in turn) misses.
+    for (let i = 0; i < workers; i++) expect((await rawRequest(`${proxy}/cached/x`)).headers['x-cache-status']).toBe('Miss');
 
     await fill();
     expect((await fetch(`${admin}/proxy-cache`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${admin}/proxy-cache/${plugin.id}/caches/${key}`)).status).toBe(404);
-    expect((await fetch(`${proxy}/cached/x`)).headers.get('x-cache-status')).toBe('Miss');
+    // Gone from every worker: the next request each worker serves (connections go to them in turn) misses.
+    for (let i = 0; i < workers; i++) expect((await rawRequest(`${proxy}/cached/x`)).headers['x-cache-status']).toBe('Miss');
   });
 
   it('serves a route created through the Admin API within a second', async () => {

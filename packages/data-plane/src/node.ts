@@ -120,7 +120,7 @@ export class DataPlane {
    * Runs plugin `name`'s `control` command (see PluginDefinition.control) on its instances in the config
    * in force. Undefined when the plugin is not installed here or has no such command.
    */
-  pluginControl(name: string, command: string, args: Readonly<Record<string, string>>): unknown {
+  pluginControl(name: string, command: string, args: Readonly<Record<string, string>>): unknown | Promise<unknown> {
     const def = this.#options.plugins.get(name);
     if (def?.control === undefined) return undefined;
     return def.control(command, args, this.#config?.plugins.instances(name) ?? []);

@@ -209,7 +209,8 @@ export interface PluginDefinition<C = any> {
   /**
    * Commands an operator sends through the Admin API (Kong's plugin `api.lua`, e.g. proxy-cache's purge),
    * run in every proxy process of the node with this plugin's instances in the config in force and their
-   * prepared configs. Answers JSON-able values, one per process; undefined for a command it does not know.
+   * prepared configs. Answers plain data (or a promise of it), one answer per process; undefined for a
+   * command it does not know. A command that throws is answered with its error; the proxy keeps running.
    * @example control(command, args, instances) { if (command === 'purge') return instances.map((i) => i.config.store.clear()).length; }
    */
   control?(command: string, args: Readonly<Record<string, string>>, instances: ReadonlyArray<{ readonly id: string; readonly config: C }>): unknown;

@@ -29,7 +29,7 @@ export function createProxyCache(options: ProxyCacheOptions = {}): PluginDefinit
     wantsResponseBody: wantsBody,
     prepare: (config) => prepareProxyCache(config, storeFor, now),
     handlers: proxyCacheHandlers,
-    control: (command, args, instances) => proxyCacheControl(command, args, instances, now()),
+    control: (command, args, instances) => proxyCacheControl(command, args, instances, memory, now()),
   });
 }
 
@@ -43,15 +43,27 @@ export type ProxyCacheAnswer =
  * `purge` (all entries, or `args.key`) and `lookup` (`args.key`), over every proxy-cache instance or the
  * one `args.plugin` names.
  */
-function proxyCacheControl(command: string, args: Readonly<Record<string, string>>, instances: ReadonlyArray<{ id: string; config: ProxyCacheConfig }>, now: number): ProxyCacheAnswer | undefined {
+function proxyCacheControl(
+  command: string,
+  args: Readonly<Record<string, string>>,
+  instances: ReadonlyArray<{ id: string; config: ProxyCacheConfig }>,
+  memory: CacheMemory,
+  now: number,
+): ProxyCacheAnswer | undefined {
   const chosen = args['plugin'] === undefined ? instances : instances.filter((i) => i.id === args['plugin']);
   if (args['plugin'] !== undefined && chosen.length === 0) return { plugin: 'not-found' };
   // Instances sharing a dictionary share entries: each dictionary once.
   const stores = [...new Map(chosen.map((i) => [i.config.store.dictionary, i.config.store])).values()];
   const key = args['key'];
   if (command === 'purge') {
+    // Everything: also what instances since disabled or removed stored (the memory outlives configs).
+    if (key === undefined && args['plugin'] === undefined) return { purged: memory.deletePrefixed('') };
     let purged = 0;
-    for (const store of stores) purged += key === undefined ? store.clear() : Number(store.delete(key));
+    for (const store of stores) {
+      if (key === undefined) purged += store.clear();
+      // An expired entry the sweep has not dropped yet counts as gone, as GET says.
+      else if (store.get(key, now) !== undefined) purged += Number(store.delete(key));
+    }
     return { purged };
   }
   if (command === 'lookup' && key !== undefined) {

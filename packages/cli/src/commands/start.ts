@@ -108,13 +108,13 @@ async function startWithStore(options: Options, role: Role, workers: number, log
       : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.registry.list() ?? [] });
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.registry,
-    pluginControl: role === 'traditional' ? async (plugin, command, args) => (group === undefined ? [] : group.pluginControl(plugin, command, args)) : undefined,
+    pluginControl: role === 'traditional' ? async (plugin, command, args) => (group === undefined ? { answers: [], complete: false } : group.pluginControl(plugin, command, args)) : undefined,
     metrics: { contentType: METRICS_CONTENT_TYPE, collect: async () => joinExpositions(await Promise.all([group?.metrics() ?? '', own.metrics()])) },
     targetHealth:
       role === 'traditional'
         ? {
             health: async () => (group === undefined ? [] : group.health()),
-            setTargetHealth: async (u, t, healthy, address) => (group === undefined ? 'not-found' : group.setTargetHealth(u, t, healthy, address)),
+            setTargetHealth: async (u, t, healthy, address) => (group === undefined ? 'incomplete' : group.setTargetHealth(u, t, healthy, address)),
           }
         : undefined,
     store: opened.store,

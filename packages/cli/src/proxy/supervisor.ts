@@ -42,9 +42,15 @@ export interface ProxyGroup {
   /** Every upstream's targets with their health (the workers' reports merged). */
   health(): Promise<UpstreamHealth[]>;
   /** Marks a target (or one of its addresses) healthy or unhealthy in every proxy's balancer. */
-  setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): Promise<SetHealthResult>;
-  /** A plugin's `control` command in every proxy process; one answer per process. */
-  pluginControl(plugin: string, command: string, args: Record<string, string>): Promise<unknown[]>;
+  setTargetHealth(upstreamId: string, target: string, healthy: boolean, address?: string): Promise<SetHealthResult | 'incomplete'>;
+  /** A plugin's `control` command in every proxy process: their answers, and whether every process answered. */
+  pluginControl(plugin: string, command: string, args: Record<string, string>): Promise<WorkerAnswers>;
+}
+
+/** The answers of the proxy processes asked; `complete` when every one answered in time. */
+export interface WorkerAnswers {
+  answers: unknown[];
+  complete: boolean;
 }
 
 /** How long the primary waits for the workers' answers; a worker that does not answer is left out. */
@@ -73,7 +79,7 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
     metrics: localMetrics(dp),
     health: async () => dp.upstreamHealth(),
     setTargetHealth: async (upstreamId, target, healthy, address) => dp.setTargetHealth(upstreamId, target, healthy, address),
-    pluginControl: async (plugin, command, args) => [dp.pluginControl(plugin, command, args)],
+    pluginControl: async (plugin, command, args) => ({ answers: [await dp.pluginControl(plugin, command, args)], complete: true }),
   };
 }
 
@@ -91,7 +97,7 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   const asks = new Map<number, { answers: unknown[]; left: Set<Worker>; settle: () => void }>();
   let askId = 0;
   /** Asks every worker that has applied a config and can be reached; resolves with the answers in by the timeout. */
-  const askWorkers = async (question: WorkerQuestion): Promise<unknown[]> => {
+  const askWorkers = async (question: WorkerQuestion): Promise<WorkerAnswers> => {
     const id = ++askId;
     const workers = [...versions].filter(([w, v]) => v >= 0 && w.isConnected()).map(([w]) => w);
     const answers: unknown[] = [];
@@ -107,7 +113,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       // A worker that goes away before answering is struck off on its exit (or by the timeout).
       for (const worker of workers) worker.send({ ...question, id } satisfies WorkerMessage, undefined, () => {});
     });
-    return answers;
+    // No worker ready (all starting or restarting) counts as not answered.
+    return { answers, complete: workers.length > 0 && answers.length === workers.length };
   };
   const answered = (worker: Worker, version: number, error: string | undefined) => {
     const w = waiting.get(version);
@@ -173,11 +180,14 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     },
     applied: () => [...versions.values()],
     metrics: clusterMetrics(),
-    health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })) as UpstreamHealth[][]),
+    health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })).answers.filter(Array.isArray) as UpstreamHealth[][]),
     async setTargetHealth(upstream, target, healthy, address) {
-      const results = (await askWorkers({ type: 'set-health', upstream, target, healthy, address })) as SetHealthResult[];
-      // Every worker holds the same config, so they answer alike; one that did it is enough to say so.
-      return results.includes('ok') ? 'ok' : (results[0] ?? 'not-found');
+      const { answers, complete } = await askWorkers({ type: 'set-health', upstream, target, healthy, address });
+      if (complete && answers.every((a) => a === 'ok')) return 'ok';
+      if (answers.includes('no-healthchecker')) return 'no-healthchecker';
+      if (complete && answers.every((a) => a === 'not-found')) return 'not-found';
+      // Some worker did it and another did not (it has not applied the config yet, or did not answer).
+      return 'incomplete';
     },
     pluginControl: (plugin, command, args) => askWorkers({ type: 'plugin-control', plugin, command, args }),
   };

@@ -21,7 +21,7 @@ export interface TargetHealthControl {
   /** Every upstream the proxy balances, with its targets' health. */
   health(): Promise<readonly ProxiedUpstreamHealth[]>;
   /** Marks a target (by id), or one of its addresses, healthy or unhealthy in the proxy's balancers. */
-  setTargetHealth(upstreamId: string, targetId: string, healthy: boolean, address?: string): Promise<'ok' | 'no-healthchecker' | 'not-found'>;
+  setTargetHealth(upstreamId: string, targetId: string, healthy: boolean, address?: string): Promise<'ok' | 'no-healthchecker' | 'not-found' | 'incomplete'>;
 }
 
 /** Every target of one upstream, page by page (indexed by upstream_id). */
@@ -72,6 +72,7 @@ export function registerHealthEndpoints(router: Router, options: { store: Entity
       const result = await options.source.setTargetHealth(String(upstream.id), String(target.id), state === 'healthy', c.params['address']);
       if (result === 'no-healthchecker') throw new HttpError(400, `no healthchecker found for '${String(upstream['name'])}'`);
       if (result === 'not-found') throw new HttpError(404, c.params['address'] === undefined ? 'target not in the balancer yet: try again once the proxy has applied it' : `no address ${c.params['address']} for this target`);
+      if (result === 'incomplete') throw new HttpError(503, 'not every proxy worker has applied it (one is starting, or has not applied the latest config yet); try again');
       sendJson(c.res, 204, undefined);
     };
     router.on(['POST', 'PUT'], `/upstreams/:upstream/targets/:target/${state}`, set);

@@ -4,10 +4,10 @@
 import { HttpError, sendJson } from './http.ts';
 import type { RequestContext, Router } from './router.ts';
 
-/** Runs a plugin's control command in every proxy process of the node; one answer per process. */
-export type PluginControl = (plugin: string, command: string, args: Record<string, string>) => Promise<unknown[]>;
+/** Runs a plugin's control command in every proxy process of the node: their answers, and whether all answered. */
+export type PluginControl = (plugin: string, command: string, args: Record<string, string>) => Promise<{ answers: unknown[]; complete: boolean }>;
 
-type Answer = { plugin: 'not-found' } | { purged: number } | { entry: Record<string, unknown> | null } | undefined;
+type Answer = { plugin: 'not-found' } | { purged: number } | { entry: Record<string, unknown> | null } | { error: string } | undefined;
 
 const NOT_PROXYING = 'proxy-cache entries live in the memory of the nodes that proxy; a control plane holds none (each data plane empties its own on restart)';
 
@@ -17,8 +17,13 @@ export function registerProxyCacheEndpoints(router: Router, control: PluginContr
     const args: Record<string, string> = {};
     if (c.params['key'] !== undefined) args['key'] = c.params['key'];
     if (c.params['plugin'] !== undefined) args['plugin'] = c.params['plugin'];
-    const answers = (await control('proxy-cache', command, args)) as Answer[];
+    const result = await control('proxy-cache', command, args);
+    const answers = result.answers as Answer[];
     if (answers.length > 0 && answers.every((a) => a !== undefined && 'plugin' in a)) throw new HttpError(404, 'Not found');
+    const failed = answers.find((a): a is { error: string } => a !== undefined && 'error' in a);
+    if (failed !== undefined) throw new HttpError(500, `a proxy worker failed the command: ${failed.error}`);
+    // A purge that did not reach every worker leaves entries being served: say so, so it is retried.
+    if (!result.complete) throw new HttpError(503, 'not every proxy worker answered (one may be starting or restarting); try again');
     return answers;
   };
   const purged = (answers: Answer[]) => answers.reduce((n, a) => n + (a !== undefined && 'purged' in a ? a.purged : 0), 0);
