@@ -1,9 +1,9 @@
 // Requests through a real data plane to real upstream servers: routing, the upstream URI and Host,
 // the headers Kong adds and removes, streaming, and the stock error responses.
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
-import { rawRequest, startUpstream, type Upstream } from '../support/upstream.ts';
+import { listenLoopback, rawRequest, startUpstream, type Listening, type Upstream } from '../support/upstream.ts';
 
 describe('proxy forwarding', () => {
   let up: Upstream;
@@ -163,4 +163,45 @@ describe('a data plane without config', () => {
     expect(((await res.json()) as { message: string }).message).toMatch(/no configuration loaded yet/);
     await proxy.close();
   });
+});
+
+describe('response bodies byte for byte', () => {
+  // Every byte value, at sizes on both sides of the proxy's one-write limit (4 KiB) and across many
+  // upstream chunks, with Content-Length and chunked: what the client gets is what the upstream sent.
+  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+  let server: Listening;
+  let proxy: ProxyHarness;
+  beforeAll(async () => {
+    server = await listenLoopback(
+      createServer((req, res) => {
+        const [, mode, size] = (req.url ?? '').split('/');
+        const body = bytes(Number(size));
+        if (mode === 'chunked') {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          for (let at = 0; at < body.length; at += 1000) res.write(body.subarray(at, at + 1000));
+          return res.end();
+        }
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+        // Several writes: the proxy sees the body in more than one chunk.
+        for (let at = 0; at < body.length; at += 3000) res.write(body.subarray(at, at + 3000));
+        res.end();
+      }),
+    );
+    proxy = await startProxy({ _format_version: '3.0', services: [{ name: 'bytes', url: server.url, routes: [{ paths: ['/'], strip_path: false }] }] });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await server.close();
+  });
+
+  for (const size of [1, 256, 4096, 4097, 70_000]) {
+    for (const mode of ['length', 'chunked']) {
+      it(`${size} bytes (${mode})`, async () => {
+        const res = await fetch(`${proxy.url}/${mode}/${size}`);
+        expect(res.status).toBe(200);
+        expect(Buffer.from(await res.arrayBuffer()).equals(bytes(size))).toBe(true);
+        if (mode === 'length') expect(res.headers.get('content-length')).toBe(String(size));
+      });
+    }
+  }
 });

@@ -36,6 +36,9 @@ export interface CallHooks {
 /** The largest response body held for plugins; a larger one is streamed to the client unchanged. */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
+/** The largest whole body sent as one string with its headers (see onResponseData). */
+const ONE_WRITE_MAX = 4096;
+
 /** Statuses that never carry a body (RFC 9110 §6.4.1). */
 const bodiless = (status: number): boolean => status === 204 || status === 304 || status < 200;
 
@@ -87,6 +90,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #bodyLeft = -1;
   /** The client response has been ended (with the chunk that completed the body). */
   #ended = false;
+  /** Some of the body has been written to the client (and with it, the headers). */
+  #wroteBody = false;
   /** The upstream response, held back while a plugin needs its whole body. */
   #held: { headers: OutgoingHttpHeaders; chunks: Buffer[]; bytes: number } | undefined;
   /** Fires when a streamed request body stalls longer than the service's write_timeout. */
@@ -217,14 +222,21 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.#hooks!.onHoldAbandoned?.(this.#status, held.headers);
       this.#res.writeHead(this.#status, held.headers);
       for (let i = 0; i < held.chunks.length - 1; i++) this.#res.write(held.chunks[i]);
+      this.#wroteBody = held.chunks.length > 1;
       chunk = held.chunks[held.chunks.length - 1]!;
     }
     if (this.#bodyLeft > 0 && (this.#bodyLeft -= chunk.length) === 0) {
       // The chunk that completes the body: one end(chunk) is one write and no extra ticks in node.
       this.#ended = true;
-      this.#res.end(chunk);
+      // A whole small body (headers not sent yet) goes as a latin1 string: node joins it to the header
+      // text and sends one string, where a Buffer makes a writev of string + buffer (~6% of a small
+      // proxied GET's CPU, side by side). latin1 maps each byte to one char and back, so any bytes
+      // pass unchanged; past a few KiB the extra copies would cost more than the writev.
+      if (chunk.length <= ONE_WRITE_MAX && !this.#wroteBody) this.#res.end(chunk.toString('latin1'), 'latin1');
+      else this.#res.end(chunk);
       return;
     }
+    this.#wroteBody = true;
     if (!this.#res.write(chunk)) {
       // The client reads slower than the upstream sends: stop reading upstream until it catches up.
       controller.pause();
