@@ -7,7 +7,7 @@ import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import { ClusterClient, createConfigCache, deriveCacheKey, type AppliedConfig } from '@tollgate/data-plane';
 import type { Logger } from '@tollgate/plugin-sdk';
 import { loadPluginRuntimes } from './proxy/runtime.ts';
-import { parseListen, UsageError, type Options } from './options.ts';
+import { parseListen, splitList, UsageError, type Options } from './options.ts';
 import type { ProxyGroup } from './proxy/supervisor.ts';
 import { VERSION } from './version.ts';
 
@@ -54,7 +54,7 @@ export function controlPlaneCluster(options: Options, db: Database, store: Entit
 
 function parseLabels(spec: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of splitList(spec)) {
     const [k, v] = part.split(':');
     if (k === undefined || v === undefined || k === '' || v === '') throw new UsageError(`--cluster-dp-labels takes key:value pairs, not '${part}'`);
     labels[k] = v;

@@ -90,6 +90,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
 
 export class UsageError extends Error {}
 
+/** A comma-separated option value (`a, b,c`) as its non-empty, trimmed entries. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** Kong's listen list: `127.0.0.1:8000, 127.0.0.1:8443 ssl` → addresses with a TLS flag. */
 export function parseListenList(value: string): Array<{ host: string; port: number; tls: boolean }> {
   if (value.trim() === 'off') return [];

@@ -3,7 +3,7 @@
 import { chmod, lstat, mkdir, open, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CLUSTER_SERVER_NAME, generateClusterCertificates, type ClusterCertificates } from '@tollgate/data-plane';
-import { UsageError, type Options } from '../options.ts';
+import { splitList, UsageError, type Options } from '../options.ts';
 
 const USAGE = 'usage: tollgate certs generate --out DIR [--days N] [--cluster-server-name NAME] [--san a,b] [--force]';
 const KEY_MODE = 0o600;
@@ -27,7 +27,7 @@ export async function certs(options: Options): Promise<number> {
   const days = Number(options.days);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a whole number of days, at least 1 (got '${options.days}')`);
   const serverName = options.cluster_server_name ?? DEFAULT_CLUSTER_SERVER_NAME;
-  const sans = (options.san ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const sans = splitList(options.san);
   const dir = resolve(options.out);
   const force = options.force === 'true';
 

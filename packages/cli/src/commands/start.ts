@@ -6,7 +6,7 @@ import { ClientTrust, KongHeaders, type RealIpSettings } from '@tollgate/data-pl
 import { assertMigrated, migrateUp, pruneChangelogPeriodically } from '@tollgate/control-plane/store';
 import { createPreparer, nodeId, openNodeStore, prefixDir, type OpenedStore } from '../context.ts';
 import { consoleLogger } from '../logger.ts';
-import { parseListen, parseListenList, UsageError, type Options } from '../options.ts';
+import { parseListen, parseListenList, splitList, UsageError, type Options } from '../options.ts';
 import { loadDeclarativeFile, watchStore } from '../proxy/sources.ts';
 import { defaultCertificate } from '../proxy/runtime.ts';
 import { startProxies, type ProxyGroup } from '../proxy/supervisor.ts';
@@ -52,7 +52,7 @@ export async function start(options: Options): Promise<number> {
 
 /** --trusted-ips, --real-ip-header, --real-ip-recursive, checked here so a bad entry stops the start with its name. */
 function realIpSettings(options: Options): RealIpSettings | undefined {
-  const trustedIps = (options.trusted_ips ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'unix:');
+  const trustedIps = splitList(options.trusted_ips).filter((s) => s !== 'unix:');
   const recursive = options.real_ip_recursive ?? 'off';
   if (!['on', 'off', 'true', 'false'].includes(recursive)) throw new UsageError(`--real-ip-recursive must be on or off, not '${recursive}'`);
   const header = options.real_ip_header ?? 'X-Real-IP';
@@ -70,8 +70,7 @@ function realIpSettings(options: Options): RealIpSettings | undefined {
 
 /** --headers and --headers-upstream as token lists, checked here so a bad token stops the start with its name. */
 function headerSettings(options: Options): { headers: string[]; headersUpstream: string[] } {
-  const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const settings = { headers: list(options.headers), headersUpstream: list(options.headers_upstream) };
+  const settings = { headers: splitList(options.headers), headersUpstream: splitList(options.headers_upstream) };
   try {
     new KongHeaders(settings.headers, settings.headersUpstream);
   } catch (err) {

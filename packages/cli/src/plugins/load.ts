@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PluginDefinition } from '@tollgate/plugin-sdk';
 import type { PluginSchema } from '@tollgate/schema';
-import { UsageError } from '../options.ts';
+import { splitList, UsageError } from '../options.ts';
 
 export interface PluginSpec {
   /** Bundled plugins enabled by name (or all of them with `bundled`). */
@@ -20,7 +20,7 @@ export interface PluginSpec {
 const isPath = (entry: string): boolean => entry.startsWith('.') || entry.startsWith('/') || entry.startsWith('~') || entry.includes('/');
 
 export function parsePluginSpec(spec: string | undefined, cwd = process.cwd()): PluginSpec {
-  const entries = (spec ?? 'bundled').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'off');
+  const entries = splitList(spec ?? 'bundled').filter((s) => s !== 'off');
   const names = new Set<string>();
   let all = false;
   const custom: string[] = [];

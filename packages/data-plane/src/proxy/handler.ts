@@ -56,9 +56,8 @@ export class ProxyHandler {
   }
 
   /** The client's address: the connecting one, or from a trusted peer the one its real-IP header names. */
-  #clientIp(req: IncomingMessage): string {
-    const remoteIp = clientAddress(req.socket.remoteAddress);
-    return this.#trusts(remoteIp, req.socket) ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
+  #clientIp(req: IncomingMessage, remoteIp: string, trusted: boolean): string {
+    return trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
   }
 
   nextRequestId(): string {
@@ -91,8 +90,9 @@ export class ProxyHandler {
       this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
       return;
     }
+    const remoteIp = clientAddress(socket.remoteAddress);
     const state = new RequestState({
-      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req), requestId, startedAt,
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, socket)), requestId, startedAt,
       route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
     });
     this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
@@ -122,7 +122,7 @@ export class ProxyHandler {
     }
     const remoteIp = clientAddress(req.socket.remoteAddress);
     const trusted = this.#trusts(remoteIp, req.socket);
-    const clientIp = trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
+    const clientIp = this.#clientIp(req, remoteIp, trusted);
     const forward = (consumerId: string | undefined) => {
       if (target.blocked !== undefined) return rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
       if (target.service === undefined) return rejectUpgrade(socket, this.#kong, 503, MESSAGES.noService, requestId);
@@ -223,7 +223,7 @@ export class ProxyHandler {
     const remoteIp = clientAddress(req.socket.remoteAddress);
     const trusted = this.#trusts(remoteIp, req.socket);
     // The client as found before the plugins ran (with plugins, RequestState holds it).
-    const clientIp = state !== undefined ? state.init.clientIp : trusted ? this.#deps.clientTrust!.clientOf(remoteIp, req.headers) : remoteIp;
+    const clientIp = state?.init.clientIp ?? this.#clientIp(req, remoteIp, trusted);
     const preserve = route.preserve_host && hostHeader !== '';
     const headers = upstreamHeaders(req.headers, {
       clientIp, remoteIp, trusted, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
