@@ -44,8 +44,20 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
     }, debounceMs);
   };
 
-  await load();
+  // Subscribed before the first load, so a change committed in between (another node sharing the
+  // database) is either in that load or notified; a notification during the load runs another after it.
   const unlisten = await db.listen('tollgate_config', schedule, { onReconnect: schedule });
+  running = load().finally(() => (running = undefined));
+  try {
+    await running;
+  } catch (err) {
+    await unlisten();
+    throw err;
+  }
+  if (again) {
+    again = false;
+    run();
+  }
   return async () => {
     if (timer !== undefined) clearTimeout(timer);
     await unlisten();

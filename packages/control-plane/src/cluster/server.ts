@@ -89,8 +89,10 @@ export class ClusterServer {
   }
 
   async listen(port: number, host: string): Promise<{ port: number }> {
-    await this.#options.snapshots.refresh();
+    // Subscribed before the first read: a change committed in between is then either in that read or
+    // notified (the Admin API already takes writes while this node starts).
     this.#unlisten = await this.#options.db.listen('tollgate_config', () => this.#schedule(), { onReconnect: () => this.#schedule() });
+    await this.#options.snapshots.refresh();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => resolve());

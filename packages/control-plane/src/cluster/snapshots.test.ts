@@ -82,4 +82,41 @@ describe('SnapshotSource', () => {
     expect(new Set(frames).size).toBe(1);
     expect(frames[0]!.length).toBeLessThan(1024);
   });
+
+  it('builds again for a change committed while a build was running, instead of answering with that build', async () => {
+    // The build finishes reading, then waits on `gate`: the change below lands after its read.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let reads = 0;
+    const held = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'transaction') {
+          return async (fn: Parameters<EntityStore['transaction']>[0]) => {
+            const result = await target.transaction(fn);
+            if (reads++ === 0) await gate;
+            return result;
+          };
+        }
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const source = new SnapshotSource(held, quiet);
+    const first = source.refresh();
+    await until(() => reads === 1);
+    await store.insert(consumers, { id: uuid(1001), username: 'during-a-build', created_at: 1 } as never);
+    const version = await store.configVersion();
+    const second = source.refresh();
+    const third = source.refresh();
+    open();
+    expect((await first)!.version).toBeLessThan(version);
+    expect((await second)!.version).toBe(version);
+    expect(await third).toBe(await second);
+    expect(source.latest!.entities.consumers?.some((c) => c.username === 'during-a-build')).toBe(true);
+  });
 });
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!ok()) throw new Error('timed out');
+}

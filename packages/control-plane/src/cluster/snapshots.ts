@@ -27,6 +27,8 @@ export class SnapshotSource {
   readonly #log: Logger;
   #latest: BuiltSnapshot | undefined;
   #building: Promise<BuiltSnapshot | undefined> | undefined;
+  /** The build queued behind the running one (see refresh). */
+  #next: Promise<BuiltSnapshot | undefined> | undefined;
   readonly #deltas = new Map<number, Buffer>();
   /** Deltas being computed, so a thousand data planes at the same version share one computation. */
   readonly #pendingDeltas = new Map<number, Promise<Buffer | undefined>>();
@@ -40,12 +42,24 @@ export class SnapshotSource {
     return this.#latest;
   }
 
-  /** Reads the store if its version moved; on a database error keeps (and returns) the last snapshot. */
+  /**
+   * Reads the store if its version moved; on a database error keeps (and returns) the last snapshot.
+   * Callers are told of a change after it committed, so the build that answers them must start after
+   * the call: one already running may have read the version before that change. Such a call waits for
+   * one more build, which every call made meanwhile shares.
+   */
   refresh(): Promise<BuiltSnapshot | undefined> {
-    this.#building ??= this.#build().finally(() => {
-      this.#building = undefined;
+    if (this.#building === undefined) {
+      this.#building = this.#build().finally(() => {
+        this.#building = undefined;
+      });
+      return this.#building;
+    }
+    this.#next ??= this.#building.then(() => {
+      this.#next = undefined;
+      return this.refresh();
     });
-    return this.#building;
+    return this.#next;
   }
 
   async #build(): Promise<BuiltSnapshot | undefined> {

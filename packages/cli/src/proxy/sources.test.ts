@@ -1,0 +1,34 @@
+// A traditional node follows its store: a change another node commits while this one starts watching
+// must be served, not wait for the next change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigSnapshot } from '@tollgate/data-plane';
+import { consumers } from '@tollgate/schema';
+import { migrateUp, openStore, type Database, type EntityStore } from '@tollgate/control-plane/store';
+import { writesWhileSubscribing } from '../../../../test/support/racing-db.ts';
+import { watchStore } from './sources.ts';
+
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+describe('watchStore', () => {
+  let db: Database;
+  let store: EntityStore;
+  beforeAll(async () => {
+    ({ db, store } = await openStore({}));
+    await migrateUp(db);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('publishes a change committed while it subscribes to the change notifications', async () => {
+    const racing = writesWhileSubscribing(db, () => store.insert(consumers, { id: '00000000-0000-4000-8000-000000000002', username: 'while-watching', created_at: 1 } as never));
+    const published: ConfigSnapshot[] = [];
+    const unwatch = await watchStore(racing, store, (s) => published.push(s), quiet);
+    try {
+      expect(published.at(-1)?.version).toBe(await store.configVersion());
+      expect(published.at(-1)?.entities.consumers?.map((c) => c.username)).toContain('while-watching');
+    } finally {
+      await unwatch();
+    }
+  });
+});
