@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: one node with the Admin API and the proxy on the embedded store.
 // A change through the Admin API is live on the proxy port within a second, with one worker or several.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +199,23 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
       req.end();
     });
     expect(status).toBe(200);
+  });
+
+  it.runIf(workers > 1)('replaces a proxy worker that dies; the new one serves the node’s config, a change made while it was down included', async () => {
+    const pids = () => execFileSync('pgrep', ['-P', String(node.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const before = pids();
+    expect(before).toHaveLength(workers);
+    process.kill(before[0]!, 'SIGKILL');
+    expect((await post('/services', { name: 'respawn', url: `${up.url}/r` })).status).toBe(201);
+    expect((await post('/services/respawn/routes', { name: 'respawn', paths: ['/respawn'] })).status).toBe(201);
+    await eventually(async () => pids(), (now) => now.length === workers && !now.includes(before[0]!), 10_000);
+    // Connections go to the workers in turn: every one of these reaches both, the new worker included.
+    await eventually(() => rawRequest(`${proxy}/respawn/1`), (r) => r.status === 200, 5000);
+    for (let i = 0; i < 4 * workers; i++) {
+      expect((await rawRequest(`${proxy}/respawn/${i}`)).status).toBe(200);
+      expect((await rawRequest(`${proxy}/tls`)).status).toBe(200);
+    }
+    expect(node.output()).toMatch(/proxy worker \d+ exited \(SIGKILL\); starting a new one/);
   });
 });
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tollgate/plugin-sdk';
 import { answerCounterRequest, DataPlane, MemoryCounterStore, type ConfigSnapshot, type ListenAddress, type PemPair, type RealIpSettings, type SetHealthResult, type UpstreamHealth } from '@tollgate/data-plane';
 import { mergeWorkerHealth } from './health.ts';
+import { ConfigRollout, type PublishResult } from './rollout.ts';
 import { loadPluginRuntimes } from './runtime.ts';
 import { clusterMetrics, localMetrics } from '../metrics.ts';
 
@@ -29,7 +30,6 @@ export type PrimaryMessage =
   | { type: 'applied'; version: number; ok: boolean; error?: string; warnings?: number }
   | { type: 'reply'; id: number; value: unknown };
 
-export type PublishResult = { ok: true; ms: number } | { ok: false; error: string };
 
 export interface ProxyGroup {
   /** Sends a config to every proxy; resolves once all applied it, or with the first refusal. */
@@ -86,13 +86,17 @@ async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGro
 async function clustered(settings: ProxySettings, count: number, log: Logger): Promise<ProxyGroup> {
   cluster.setupPrimary({ exec: WORKER_ENTRY, serialization: 'advanced', silent: false });
   const env = { TOLLGATE_PROXY_SETTINGS: JSON.stringify(settings) };
-  let latest: ConfigSnapshot | undefined;
   let stopping = false;
+  /** Every worker's last applied version (-1 until it applied one). */
   const versions = new Map<Worker, number>();
+  // A worker whose channel has closed is about to exit (its 'exit' strikes it off): a send to it is
+  // dropped, and the callback keeps node from throwing ERR_IPC_CHANNEL_CLOSED in this process.
+  const sendTo = (worker: Worker, msg: WorkerMessage) => {
+    if (worker.isConnected()) worker.send(msg, undefined, () => {});
+  };
+  const rollout = new ConfigRollout<Worker>((worker, snapshot) => sendTo(worker, { type: 'config', snapshot }));
   // The node's counters (rate limits) live here, so every worker counts against the same numbers.
   const counters = new MemoryCounterStore();
-  /** Per published version: the workers still to answer, and how to settle the publish. */
-  const waiting = new Map<number, { left: Set<Worker>; started: number; settle: (r: PublishResult) => void }>();
   /** Questions in flight: the answers so far, the workers still to answer, and how to settle. */
   const asks = new Map<number, { answers: unknown[]; left: Set<Worker>; settle: () => void }>();
   let askId = 0;
@@ -111,23 +115,10 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       asks.set(id, { answers, left: new Set(workers), settle });
       if (workers.length === 0) return settle();
       // A worker that goes away before answering is struck off on its exit (or by the timeout).
-      for (const worker of workers) worker.send({ ...question, id } satisfies WorkerMessage, undefined, () => {});
+      for (const worker of workers) sendTo(worker, { ...question, id });
     });
     // No worker ready (all starting or restarting) counts as not answered.
     return { answers, complete: workers.length > 0 && answers.length === workers.length };
-  };
-  const answered = (worker: Worker, version: number, error: string | undefined) => {
-    const w = waiting.get(version);
-    if (w === undefined) return;
-    if (error !== undefined) {
-      waiting.delete(version);
-      return w.settle({ ok: false, error });
-    }
-    w.left.delete(worker);
-    if (w.left.size === 0) {
-      waiting.delete(version);
-      w.settle({ ok: true, ms: performance.now() - w.started });
-    }
   };
 
   const fork = (): Promise<void> =>
@@ -139,7 +130,7 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
       // prom-client's metric replies share this channel (type 'prom-client:…'); they are not ours to handle.
       worker.on('message', (msg: PrimaryMessage) => {
         if (msg.type === 'ready') {
-          if (latest !== undefined) worker.send({ type: 'config', snapshot: latest } satisfies WorkerMessage);
+          rollout.ready(worker);
           resolve();
         } else if (msg.type === 'reply') {
           const ask = asks.get(msg.id);
@@ -149,13 +140,13 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
         } else if (msg.type === 'applied') {
           if (msg.ok) versions.set(worker, msg.version);
           else log.error(`worker ${worker.process.pid} rejected config version ${msg.version}: ${msg.error}`);
-          answered(worker, msg.version, msg.ok ? undefined : (msg.error ?? 'rejected'));
+          rollout.applied(worker, msg.version, msg.ok ? undefined : (msg.error ?? 'rejected'));
         }
       });
       worker.once('exit', (code, signal) => {
         versions.delete(worker);
         for (const ask of asks.values()) if (ask.left.delete(worker) && ask.left.size === 0) ask.settle();
-        for (const [v] of waiting) answered(worker, v, undefined);
+        rollout.exited(worker);
         if (stopping) return;
         log.error(`proxy worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
         void fork().catch((err: unknown) => log.error('could not restart a proxy worker', { error: String(err) }));
@@ -165,17 +156,12 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
 
   await Promise.all(Array.from({ length: count }, fork));
   return {
-    publish(snapshot) {
-      latest = snapshot;
-      const workers = [...versions.keys()];
-      const done = new Promise<PublishResult>((settle) => waiting.set(snapshot.version, { left: new Set(workers), started: performance.now(), settle }));
-      for (const worker of workers) worker.send({ type: 'config', snapshot } satisfies WorkerMessage);
-      return done;
-    },
+    publish: (snapshot) => rollout.publish(snapshot),
     async close() {
       stopping = true;
+      rollout.stop();
       const exits = [...versions.keys()].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
-      for (const w of versions.keys()) w.send({ type: 'shutdown' } satisfies WorkerMessage);
+      for (const w of versions.keys()) sendTo(w, { type: 'shutdown' });
       await Promise.all(exits);
     },
     applied: () => [...versions.values()],
