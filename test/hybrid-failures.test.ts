@@ -1,7 +1,7 @@
 // Hybrid mode when things go wrong, with real processes, real TLS and real files: PKI certificates,
 // data planes the control plane must refuse, a damaged disk cache, a config a data plane cannot run,
 // and a data plane that comes back a few versions behind and is sent only what changed.
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
@@ -204,6 +204,23 @@ describe('hybrid mode with a cluster CA (pki)', () => {
     expect(await until(() => fetch(`${dp.proxy}/limits`, { method: 'POST', body }).then((r) => r.status), (s) => s === 200)).toBe(200);
     expect((await fetch(`${lean.proxy}/limits`, { method: 'POST', body })).status).toBe(200);
     await stopExtra(lean);
+  });
+
+  it('serves and acknowledges a config it could not write to its disk cache, and says so', async () => {
+    const prefix = temp();
+    const node = await startExtra(prefix, pki);
+    const id = nodeIdOf(prefix);
+    expect((await untilInSync(cp.admin, id))?.sync_status).toBe('in_sync');
+    // The cache folder becomes a file: every write into it fails (ENOTDIR), as a full disk's would.
+    rmSync(join(prefix, 'cache'), { recursive: true, force: true });
+    writeFileSync(join(prefix, 'cache'), 'not a folder');
+    expect((await adminRequest(cp.admin, 'POST', '/services', { name: 'uncached', url: `${up.url}/uncached` })).status).toBe(201);
+    expect((await adminRequest(cp.admin, 'POST', '/services/uncached/routes', { name: 'uncached', paths: ['/uncached'] })).status).toBe(201);
+    expect(await until(() => statusOf(`${node.proxy}/uncached`), (s) => s === 200)).toBe(200);
+    const synced = await untilInSync(cp.admin, id);
+    expect(synced).toMatchObject({ sync_status: 'in_sync', error: null, config_version: await configVersionOf(cp.admin) });
+    expect(node.node.output()).toMatch(/config version \d+ is applied but could not be written to the disk cache/);
+    await stopExtra(node);
   });
 
   it('sends a data plane that restarts a few versions behind only a delta, and a new one the snapshot', async () => {

@@ -105,7 +105,11 @@ export async function dataPlaneLink(options: Options, prefix: string, nodeId: st
       }
       const result = await group.publish({ version: config.version, entities: config.entities });
       if (!result.ok) return { ok: false, reason: result.error };
-      await cache.write({ version: config.version, hash: config.hash, entities: config.entities });
+      // The proxies serve it now, whatever the disk says: a failed write (disk full, say) is logged, not
+      // reported as a refusal; the cache keeps the previous config and the next one rewrites it.
+      await cache
+        .write({ version: config.version, hash: config.hash, entities: config.entities })
+        .catch((err: unknown) => log.error(`config version ${config.version} is applied but could not be written to the disk cache`, { error: String(err) }));
       return { ok: true, applyMs: result.ms };
     },
   });
