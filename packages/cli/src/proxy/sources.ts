@@ -7,11 +7,25 @@ import { readConfig, validateConfig } from '@tollgate/control-plane';
 import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import type { EntityPreparer } from '@tollgate/schema';
 
-/** Loads the store now, then again after every committed change (coalescing bursts within `debounceMs`). */
-export async function watchStore(db: Database, store: EntityStore, publish: (s: ConfigSnapshot) => unknown, log: Logger, debounceMs = 50): Promise<() => Promise<void>> {
+export interface WatchTiming {
+  /** Coalesce bursts of changes within this many ms (default 50). */
+  debounceMs?: number;
+  /** After a failed read, read again after this many ms, doubling up to 30 s (default 1000). */
+  retryMs?: number;
+}
+
+/**
+ * Loads the store now, then again after every committed change, and again later after a read that
+ * failed (no notification would come again for the change it missed).
+ */
+export async function watchStore(db: Database, store: EntityStore, publish: (s: ConfigSnapshot) => unknown, log: Logger, timing: WatchTiming = {}): Promise<() => Promise<void>> {
+  const debounceMs = timing.debounceMs ?? 50;
+  const firstRetryMs = timing.retryMs ?? 1000;
+  let retryMs = firstRetryMs;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let stopped = false;
   let lastVersion = -1;
 
   const load = async (): Promise<void> => {
@@ -27,7 +41,14 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
       return;
     }
     running = load()
-      .catch((err: unknown) => log.error('could not read the config from the store; the proxy keeps its current config', { error: String(err) }))
+      .then(
+        () => void (retryMs = firstRetryMs),
+        (err: unknown) => {
+          log.error(`could not read the config from the store; the proxy keeps its current config (reading again in ${retryMs / 1000} s)`, { error: String(err) });
+          schedule(retryMs);
+          retryMs = Math.min(retryMs * 2, 30_000);
+        },
+      )
       .finally(() => {
         running = undefined;
         if (again) {
@@ -36,17 +57,18 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
         }
       });
   };
-  const schedule = (): void => {
-    if (timer !== undefined) return;
+  const schedule = (delay = debounceMs): void => {
+    if (timer !== undefined || stopped) return;
     timer = setTimeout(() => {
       timer = undefined;
       run();
-    }, debounceMs);
+    }, delay);
   };
+  const notified = () => schedule();
 
   // Subscribed before the first load, so a change committed in between (another node sharing the
   // database) is either in that load or notified; a notification during the load runs another after it.
-  const unlisten = await db.listen('tollgate_config', schedule, { onReconnect: schedule });
+  const unlisten = await db.listen('tollgate_config', notified, { onReconnect: notified });
   running = load().finally(() => (running = undefined));
   try {
     await running;
@@ -59,6 +81,7 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
     run();
   }
   return async () => {
+    stopped = true;
     if (timer !== undefined) clearTimeout(timer);
     await unlisten();
     await running;

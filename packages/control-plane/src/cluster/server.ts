@@ -27,10 +27,11 @@ export interface ClusterServerOptions {
   tls: ClusterTls;
   version: string;
   nodeId: string;
-  /** Plugins the control plane knows; a data plane lacking a configured one is reported. */
   log: Logger;
   /** Coalesce bursts of changes within this many ms into one push. */
   debounceMs?: number;
+  /** After a failed read of the store, read again after this many ms, doubling up to 30 s (default 1000). */
+  retryMs?: number;
   /** WebSocket ping interval; a peer silent for two intervals is dropped. */
   heartbeatMs?: number;
   maxPayload?: number;
@@ -42,7 +43,10 @@ interface Connection {
   version: number;
   hash: string;
   alive: boolean;
-  syncing: boolean;
+  /** Counts the syncs started on this connection: one that finds a newer one started sends nothing. */
+  syncs: number;
+  /** The version of the last frame sent, 0 before any. */
+  sent: number;
 }
 
 export class ClusterServer {
@@ -51,12 +55,16 @@ export class ClusterServer {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
   #timer: NodeJS.Timeout | undefined;
+  #retry: { timer: NodeJS.Timeout | undefined; ms: number };
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   readonly #fingerprint: string;
+  /** Each data plane's current connection (a node id may briefly have an old one not yet found dead). */
+  readonly #byNode = new Map<string, Connection>();
 
   constructor(options: ClusterServerOptions) {
     this.#options = options;
+    this.#retry = { timer: undefined, ms: options.retryMs ?? 1000 };
     const { tls } = options;
     this.#fingerprint = new X509Certificate(tls.cert).fingerprint256;
     this.#server = createServer({
@@ -93,6 +101,7 @@ export class ClusterServer {
     // notified (the Admin API already takes writes while this node starts).
     this.#unlisten = await this.#options.db.listen('tollgate_config', () => this.#schedule(), { onReconnect: () => this.#schedule() });
     await this.#options.snapshots.refresh();
+    this.#retryIfFailing();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => resolve());
@@ -120,8 +129,28 @@ export class ClusterServer {
 
   async #push(): Promise<void> {
     const latest = await this.#options.snapshots.refresh();
+    this.#retryIfFailing();
     if (latest === undefined) return;
     await Promise.all([...this.#connections].map((c) => (c.id === undefined ? undefined : this.#sync(c))));
+  }
+
+  /**
+   * The read that followed a change failed (the database is away or timed out): that change is not in
+   * the snapshot, and no notification will come for it again, so read again later.
+   */
+  #retryIfFailing(): void {
+    const retry = this.#retry;
+    if (!this.#options.snapshots.failing) {
+      retry.ms = this.#options.retryMs ?? 1000;
+      return;
+    }
+    if (retry.timer !== undefined) return;
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      this.#schedule();
+    }, retry.ms);
+    retry.timer.unref();
+    retry.ms = Math.min(retry.ms * 2, 30_000);
   }
 
   #accept(ws: WebSocket, socket: TLSSocket): void {
@@ -132,7 +161,7 @@ export class ClusterServer {
       ws.close(4003, 'certificate mismatch');
       return;
     }
-    const conn: Connection = { ws, id: undefined, version: 0, hash: '', alive: true, syncing: false };
+    const conn: Connection = { ws, id: undefined, version: 0, hash: '', alive: true, syncs: 0, sent: 0 };
     this.#connections.add(conn);
     const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const certExpiry = peer.valid_to ? Math.floor(Date.parse(peer.valid_to) / 1000) : null;
@@ -144,8 +173,11 @@ export class ClusterServer {
     ws.on('close', () => {
       clearTimeout(helloTimer);
       this.#connections.delete(conn);
-      if (conn.id !== undefined && registry.get(conn.id)?.sync_status !== 'incompatible') registry.upsert(conn.id, { connected: false, sync_status: 'disconnected' });
-      else if (conn.id !== undefined) registry.upsert(conn.id, { connected: false });
+      // A data plane that reconnected before its old connection was found dead: the new one speaks for it.
+      if (conn.id === undefined || this.#byNode.get(conn.id) !== conn) return;
+      this.#byNode.delete(conn.id);
+      if (registry.get(conn.id)?.sync_status !== 'incompatible') registry.upsert(conn.id, { connected: false, sync_status: 'disconnected' });
+      else registry.upsert(conn.id, { connected: false });
     });
     ws.on('message', (data: Buffer) => {
       let msg: DataPlaneMessage;
@@ -163,6 +195,7 @@ export class ClusterServer {
           clearTimeout(helloTimer);
           const verdict = negotiate(msg, { version: this.#options.version, protocol: PROTOCOL_VERSION });
           conn.id = msg.nodeId;
+          this.#byNode.set(msg.nodeId, conn);
           conn.version = msg.configVersion;
           conn.hash = msg.configHash;
           const base = { hostname: msg.hostname, ip, version: msg.version, labels: msg.labels, config_version: msg.configVersion, config_hash: msg.configHash, cert_expiry: certExpiry };
@@ -184,6 +217,8 @@ export class ClusterServer {
           const latest = this.#options.snapshots.latest;
           const inSync = latest !== undefined && msg.version === latest.version && msg.hash === latest.hash;
           if (conn.id !== undefined) registry.upsert(conn.id, { config_version: msg.version, config_hash: msg.hash, sync_status: inSync ? 'in_sync' : 'behind', error: null });
+          // Behind, and the latest was not the last frame sent (frames crossed): send it.
+          if (!inSync && latest !== undefined && conn.sent !== latest.version) void this.#sync(conn);
           return;
         }
         case 'rejected':
@@ -204,14 +239,18 @@ export class ClusterServer {
 
   /** Brings one data plane up to the latest version: nothing, a delta, or the full snapshot. */
   async #sync(conn: Connection, full = false): Promise<void> {
+    const seq = ++conn.syncs;
     const latest = this.#options.snapshots.latest ?? (await this.#options.snapshots.refresh());
-    if (latest === undefined || conn.ws.readyState !== conn.ws.OPEN) return;
+    if (latest === undefined || conn.ws.readyState !== conn.ws.OPEN || seq !== conn.syncs) return;
     if (!full && conn.version === latest.version && conn.hash === latest.hash) {
       if (conn.id !== undefined) this.#options.registry.upsert(conn.id, { sync_status: 'in_sync' });
       return;
     }
     const delta = full ? undefined : await this.#options.snapshots.deltaFrom(conn.version);
+    // A sync started while this one waited sends a config at least as new: this one's could be older.
+    if (seq !== conn.syncs || conn.ws.readyState !== conn.ws.OPEN) return;
     const frame = delta ?? latest.encoded;
+    conn.sent = latest.version;
     conn.ws.send(frame);
     if (conn.id !== undefined) {
       this.#options.registry.upsert(conn.id, { sync_status: 'behind', last_sync: { kind: delta === undefined ? 'snapshot' : 'delta', version: latest.version, bytes: frame.length } });
@@ -231,6 +270,7 @@ export class ClusterServer {
 
   async close(): Promise<void> {
     clearTimeout(this.#timer);
+    clearTimeout(this.#retry.timer);
     clearInterval(this.#heartbeat);
     await this.#unlisten?.();
     for (const c of this.#connections) c.ws.terminate();

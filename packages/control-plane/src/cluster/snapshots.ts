@@ -3,7 +3,7 @@
 // that are a few versions behind. When the database is away, the last snapshot built keeps serving.
 import { ENTITIES, entityByName, type EntityName, type EntityRecord } from '@tollgate/schema';
 import { applyDelta, configHash, encode, encodeSnapshot, type EntityChange } from '@tollgate/protocol';
-import type { EntityStore } from '../store/index.ts';
+import { CONSISTENT_READ, type EntityStore } from '../store/index.ts';
 
 export interface BuiltSnapshot {
   version: number;
@@ -27,6 +27,7 @@ export class SnapshotSource {
   readonly #log: Logger;
   #latest: BuiltSnapshot | undefined;
   #building: Promise<BuiltSnapshot | undefined> | undefined;
+  #failing = false;
   /** The build queued behind the running one (see refresh). */
   #next: Promise<BuiltSnapshot | undefined> | undefined;
   readonly #deltas = new Map<number, Buffer>();
@@ -40,6 +41,11 @@ export class SnapshotSource {
 
   get latest(): BuiltSnapshot | undefined {
     return this.#latest;
+  }
+
+  /** The last read of the store failed: `latest` may miss changes, so the caller should read again later. */
+  get failing(): boolean {
+    return this.#failing;
   }
 
   /**
@@ -92,7 +98,8 @@ export class SnapshotSource {
           if (rows.length > 0) entities[def.name] = rows;
         }
         return { version, entities, changes: undefined };
-      });
+      }, CONSISTENT_READ);
+      this.#failing = false;
       if (result === undefined) return this.#latest;
       const snapshot = this.#snapshot(result.version, result.entities, previous, result.changes, started);
       this.#latest = snapshot;
@@ -105,6 +112,7 @@ export class SnapshotSource {
       this.#log.info(`config version ${snapshot.version}: ${snapshot.count} entities, hash ${snapshot.hash.slice(0, 12)}…, built in ${snapshot.buildMs.toFixed(0)} ms${result.changes !== undefined ? ` from ${result.changes.length} change(s)` : ''}`);
       return snapshot;
     } catch (err) {
+      this.#failing = true;
       this.#log.error('could not read the config from the store; data planes keep getting the last snapshot', err);
       return this.#latest;
     }

@@ -2,7 +2,7 @@
 // transaction (all or nothing), and the store exports back to the same format.
 import { ENTITIES, type EntityPreparer, type EntityRecord, type EntityName } from '@tollgate/schema';
 import { exportDeclarative, loadDeclarative, parseDeclarativeText, type DeclarativeConfig } from '@tollgate/schema/declarative';
-import type { EntityStore } from '../store/index.ts';
+import { CONSISTENT_READ, type EntityStore } from '../store/index.ts';
 
 export interface ImportResult {
   version: number;
@@ -48,7 +48,7 @@ export async function readConfig(store: EntityStore): Promise<DeclarativeConfig>
   const entities = {} as Record<EntityName, EntityRecord[]>;
   await store.transaction(async (tx) => {
     for (const def of ENTITIES) entities[def.name] = await tx.all(def);
-  });
+  }, CONSISTENT_READ);
   return { formatVersion: '3.0', entities };
 }
 

@@ -146,14 +146,14 @@ class SqlEntityStore implements EntityStore {
     return rowCount;
   }
 
-  async transaction<T>(fn: (store: EntityStore) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (store: EntityStore) => Promise<T>, options?: Parameters<Database['transaction']>[1]): Promise<T> {
     if (this.#tx !== undefined) return fn(this);
     return this.#db.transaction(async (q) => {
       const state: TxState = { failure: undefined };
       const result = await fn(new SqlEntityStore(this.#db, q, state));
       if (state.failure !== undefined) throw state.failure;
       return result;
-    });
+    }, options);
   }
 
   async configVersion() {

@@ -6,6 +6,7 @@ import { openPostgres, type PostgresOptions } from './postgres.ts';
 import type { Database, EntityStore } from './types.ts';
 
 export type * from './types.ts';
+export { CONSISTENT_READ } from './types.ts';
 export { createEntityStore } from './entity-store.ts';
 export { assertMigrated, migrateUp, migrationStatus, type Migration, type MigrationStatus } from './migrate.ts';
 export { MIGRATIONS } from './migrations/index.ts';

@@ -86,9 +86,10 @@ export interface EntityStore {
   /**
    * Runs several operations atomically; they share one config version. A failed statement aborts the
    * whole transaction: later calls in `fn` fail, and the first error is rethrown even if `fn` catches it.
-   * Called on a store already bound to a transaction, runs `fn` in that same transaction.
+   * Called on a store already bound to a transaction, runs `fn` in that same transaction (and
+   * `options` do not apply). A reader of the whole config passes `CONSISTENT_READ`.
    */
-  transaction<T>(fn: (store: EntityStore) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (store: EntityStore) => Promise<T>, options?: Parameters<Database['transaction']>[1]): Promise<T>;
   /** The current global config version (0 for an empty, never-written store). */
   configVersion(): Promise<number>;
   /**
@@ -105,3 +106,10 @@ export interface EntityStore {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
 }
+
+/**
+ * For reading the whole config: every table as of one moment. Under READ COMMITTED each statement sees
+ * the commits made before it, so a change committed between reading routes and reading services could
+ * leave a route whose service is missing.
+ */
+export const CONSISTENT_READ = { readOnly: true, isolation: 'repeatable read' } as const;
