@@ -169,21 +169,21 @@ describe('auth plugins', () => {
     it('answers 401 with WWW-Authenticate when the key is missing or unknown', async () => {
       const missing = await call(`${proxy.url}/key`);
       expect(missing.status).toBe(401);
-      expect(missing.body).toEqual({ message: 'No API key found in request' });
+      expect(missing.body).toEqual({ message: 'No API key found in request', request_id: expect.any(String) });
       expect(missing.headers.get('www-authenticate')).toBe('Key');
       const wrong = await call(`${proxy.url}/key`, { headers: { apikey: 'nope' } });
       expect(wrong.status).toBe(401);
-      expect(wrong.body).toEqual({ message: 'Unauthorized' });
+      expect(wrong.body).toEqual({ message: 'Unauthorized', request_id: expect.any(String) });
       expect(wrong.headers.get('www-authenticate')).toBe('Key');
       const dup = await call(`${proxy.url}/key?apikey=alice-key&apikey=bob-key`);
       expect(dup.status).toBe(401);
-      expect(dup.body).toEqual({ message: 'Duplicate API key found' });
+      expect(dup.body).toEqual({ message: 'Duplicate API key found', request_id: expect.any(String) });
     });
 
     it('uses the realm and ignores the query string when key_in_query is off', async () => {
       const r = await call(`${proxy.url}/key-realm?apikey=alice-key`);
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ message: 'No API key found in request' });
+      expect(r.body).toEqual({ message: 'No API key found in request', request_id: expect.any(String) });
       expect(r.headers.get('www-authenticate')).toBe('Key realm="gw"');
     });
 
@@ -214,7 +214,7 @@ describe('auth plugins', () => {
     it('answers 500 when the anonymous consumer does not exist', async () => {
       const r = await call(`${proxy.url}/key-anon-missing`);
       expect(r.status).toBe(500);
-      expect(r.body).toEqual({ message: "anonymous consumer nobody is configured but doesn't exist" });
+      expect(r.body).toEqual({ message: "anonymous consumer nobody is configured but doesn't exist", request_id: expect.any(String) });
     });
 
     it('lets preflights through when run_on_preflight is off', async () => {
@@ -258,7 +258,7 @@ describe('auth plugins', () => {
       for (const headers of [{}, { authorization: 'Bearer x' }, { authorization: basic('alice', 'wrong') }, { authorization: basic('carol', 'open:sesame') }]) {
         const r = await call(`${proxy.url}/basic`, { headers });
         expect(r.status).toBe(401);
-        expect(r.body).toEqual({ message: 'Unauthorized' });
+        expect(r.body).toEqual({ message: 'Unauthorized', request_id: expect.any(String) });
         expect(r.headers.get('www-authenticate')).toBe('Basic realm="service"');
       }
       const realm = await call(`${proxy.url}/basic-hide`);
@@ -387,16 +387,16 @@ describe('auth plugins', () => {
     it('answers 403 to a consumer outside the allowed groups', async () => {
       const r = await call(`${proxy.url}/admin`, { headers: { apikey: 'bob-key' } });
       expect(r.status).toBe(403);
-      expect(r.body).toEqual({ message: 'You cannot consume this service' });
+      expect(r.body).toEqual({ message: 'You cannot consume this service', request_id: expect.any(String) });
     });
 
     it('answers 401 from key-auth without a key, and 401 from acl with no authentication at all', async () => {
       const r = await call(`${proxy.url}/admin`);
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ message: 'No API key found in request' });
+      expect(r.body).toEqual({ message: 'No API key found in request', request_id: expect.any(String) });
       const only = await call(`${proxy.url}/acl-only`);
       expect(only.status).toBe(401);
-      expect(only.body).toEqual({ message: 'Unauthorized' });
+      expect(only.body).toEqual({ message: 'Unauthorized', request_id: expect.any(String) });
     });
 
     it('deny list, anonymous consumer with no groups, hide_groups_header', async () => {

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(DIR))(`real Kong files behave as on Kong (${DIR}; sk
     it('asks for a key, and refuses an unknown one', async () => {
       const none = await send(proxy, '/rules/etopen/x');
       expect(none.status).toBe(401);
-      expect(await none.json()).toEqual({ message: 'No API key found in request' });
+      expect(await none.json()).toEqual({ message: 'No API key found in request', request_id: expect.any(String) });
       expect(none.headers.get('www-authenticate')).toMatch(/^Key/);
       expect((await send(proxy, '/rules/etopen/x', { headers: { apikey: 'nope' } })).status).toBe(401);
     });
@@ -83,7 +83,7 @@ describe.skipIf(!existsSync(DIR))(`real Kong files behave as on Kong (${DIR}; sk
       expect((await send(proxy, '/rules/kd-1234', { headers: { apikey: '12341234' } })).status).toBe(200);
       const other = await send(proxy, '/rules/kd-1234', { headers: { apikey: '22342234' } });
       expect(other.status).toBe(403);
-      expect(await other.json()).toEqual({ message: 'You cannot consume this service' });
+      expect(await other.json()).toEqual({ message: 'You cannot consume this service', request_id: expect.any(String) });
     });
 
     it('authenticates basic-auth routes and hides the credentials from the upstream', async () => {

@@ -25,7 +25,7 @@ const gateway = (upstreamUrl: string, config: Record<string, unknown>) => ({
 });
 
 /** Every request on a fresh connection, as node:cluster hands each new connection to the next worker. */
-const hit = (base: string) => rawRequest(`${base}/limited`);
+const hit = (base: string) => rawRequest(`${base}/limited`, { headers: { accept: 'application/json' } });
 const limitHeaders = (res: RawReply) => Object.keys(res.headers).filter((h) => h.includes('ratelimit') || h === 'retry-after');
 
 /** Keeps a test's requests inside one hour window: waits out the last seconds of the current hour. */
@@ -275,7 +275,7 @@ describe.skipIf(!redisAvailable())(`redis policy${redisSkipReason()}`, () => {
     try {
       const res = await hit(proxy.url);
       expect(res.status).toBe(500);
-      expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred' });
+      expect(JSON.parse(res.body)).toEqual({ message: 'An unexpected error occurred', request_id: expect.any(String) });
       expect(up.seen.filter((r) => r.url === '/limited' && r.headers['x-kong-request-id'] === res.headers['x-kong-request-id'])).toEqual([]);
     } finally {
       await proxy.close();

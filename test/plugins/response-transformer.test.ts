@@ -80,7 +80,7 @@ const route = (path: string, config: Record<string, unknown>, extra: Record<stri
 });
 
 const get = (path: string, reply = 'object', headers: Record<string, string> = {}): Promise<RawReply> =>
-  rawRequest(proxy.url + path, { headers: { 'x-reply': reply, ...headers } });
+  rawRequest(proxy.url + path, { headers: { accept: 'application/json', 'x-reply': reply, ...headers } });
 
 const json = (reply: RawReply): Record<string, unknown> => JSON.parse(reply.body) as Record<string, unknown>;
 
@@ -226,7 +226,7 @@ describe('response-transformer: headers', () => {
   it('applies to answers the gateway makes itself (key-auth 401)', async () => {
     const r = await get('/exit');
     expect(r.status).toBe(401);
-    expect(JSON.parse(r.body)).toEqual({ message: 'No API key found in request' });
+    expect(JSON.parse(r.body)).toEqual({ message: 'No API key found in request', request_id: expect.any(String) });
     expect(r.headers['x-added']).toBe('yes');
     expect(r.headers['content-type']).toBe('application/problem+json');
     expect(r.headers['x-kong-response-latency']).toBeUndefined();

@@ -122,7 +122,8 @@ afterAll(async () => {
   await up?.close();
 });
 
-const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => rawRequest(`${proxy.url}${path}`, { method, headers });
+// A JSON client: error answers come back as JSON (without Accept they would be text/plain).
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => rawRequest(`${proxy.url}${path}`, { method, headers: { accept: 'application/json', ...headers } });
 
 describe('cors', () => {
   const preflight = (path: string, origin: string, extra: Record<string, string> = {}) =>
@@ -218,7 +219,7 @@ describe('ip-restriction', () => {
   it('refuses a denied client with 403 and Kong\'s message', async () => {
     const res = await get('/ip-deny');
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body)).toEqual({ message: 'IP address not allowed: 127.0.0.1' });
+    expect(JSON.parse(res.body)).toEqual({ message: 'IP address not allowed: 127.0.0.1', request_id: expect.any(String) });
   });
 
   it('refuses a client outside allow and lets one inside through', async () => {
@@ -239,7 +240,7 @@ describe('ip-restriction', () => {
   it('uses the configured status and message', async () => {
     const res = await get('/ip-custom');
     expect(res.status).toBe(401);
-    expect(JSON.parse(res.body)).toEqual({ message: 'Go away' });
+    expect(JSON.parse(res.body)).toEqual({ message: 'Go away', request_id: expect.any(String) });
   });
 
   it('matches CIDRs over parsed bytes, IPv4 and IPv6', () => {
@@ -279,7 +280,7 @@ describe('rate-limiting (local policy)', () => {
     const before = up.seen.length;
     const res = await get('/rl-hour');
     expect(res.status).toBe(429);
-    expect(JSON.parse(res.body)).toEqual({ message: 'API rate limit exceeded' });
+    expect(JSON.parse(res.body)).toEqual({ message: 'API rate limit exceeded', request_id: expect.any(String) });
     expect(res.headers['x-ratelimit-limit-hour']).toBe('3');
     expect(res.headers['x-ratelimit-remaining-hour']).toBe('0');
     expect(res.headers['ratelimit-remaining']).toBe('0');
@@ -315,7 +316,7 @@ describe('rate-limiting (local policy)', () => {
     await get('/rl-custom');
     const res = await get('/rl-custom');
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.body)).toEqual({ message: 'Slow down' });
+    expect(JSON.parse(res.body)).toEqual({ message: 'Slow down', request_id: expect.any(String) });
   });
 
   it('counts by header value, falling back to the client IP without it', async () => {

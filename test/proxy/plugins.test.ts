@@ -188,7 +188,7 @@ describe('plugin runner', () => {
   it('request-size-limiting: 413 over the limit, through under it', async () => {
     const big = await fetch(`${proxy.url}/small`, { method: 'POST', body: 'x'.repeat(11) });
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ message: 'Request size limit exceeded' });
+    expect(await big.json()).toEqual({ message: 'Request size limit exceeded', request_id: expect.any(String) });
     const ok = await fetch(`${proxy.url}/small`, { method: 'POST', body: 'x'.repeat(10) });
     expect(ok.status).toBe(200);
   });

@@ -73,7 +73,7 @@ describe('a trusted peer (X-Forwarded-For, recursive)', () => {
   it('gives plugins the real client: ip-restriction refuses the address behind the balancer', async () => {
     const refused = await rawRequest(`${proxy.url}/guarded`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toMatchObject({ message: 'IP address not allowed: 203.0.113.7' });
+    expect(refused.body.split('\n')[0]).toBe('IP address not allowed: 203.0.113.7');
     expect((await rawRequest(`${proxy.url}/guarded`, { headers: { 'x-forwarded-for': '203.0.113.8' } })).status).toBe(200);
   });
 

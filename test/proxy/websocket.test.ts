@@ -181,7 +181,7 @@ describe('WebSocket proxying', () => {
     const before = upgrades.length;
     const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/nowhere`);
     expect(reply.status).toBe(404);
-    expect((JSON.parse(reply.body) as { message: string }).message).toBe('no Route matched with those values');
+    expect(reply.body.split('\n')[0]).toBe('no Route matched with those values');
     expect(upgrades.length).toBe(before);
   });
 
@@ -189,7 +189,7 @@ describe('WebSocket proxying', () => {
   // body {"message","request_id"} and an X-Kong-Request-Id header. proxy/websocket.ts `reject()` writes
   // only {"message"} and no request id.
   it('gives the 404 to an upgrade a request_id and X-Kong-Request-Id, like any 404', async () => {
-    const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/nowhere`);
+    const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/nowhere`, { accept: 'application/json' });
     const body = JSON.parse(reply.body) as { message: string; request_id?: string };
     expect(body.request_id).toMatch(/^[0-9a-f]+$/);
     expect(reply.headers['x-kong-request-id']).toBe(body.request_id);

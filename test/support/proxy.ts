@@ -20,7 +20,7 @@ export interface ProxyHarness {
 
 export async function startProxy(
   config?: string | Record<string, unknown>,
-  options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings; headers?: string[]; headersUpstream?: string[] } = {},
+  options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings; headers?: string[]; headersUpstream?: string[]; errorDefaultType?: string } = {},
 ): Promise<ProxyHarness> {
   const extra = options.plugins ?? [];
   const runtimes = [...bundledPlugins, ...extra];
@@ -42,6 +42,7 @@ export async function startProxy(
     realIp: options.realIp,
     headers: options.headers,
     headersUpstream: options.headersUpstream,
+    errorDefaultType: options.errorDefaultType,
     log,
   });
   const [http, https] = (await dp.listen()) as [AddressInfo, AddressInfo];

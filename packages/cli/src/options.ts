@@ -21,6 +21,7 @@ export const OPTIONS = [
   { name: 'real_ip_recursive', description: "with --trusted-ips: 'on' takes the last untrusted address of the header's list instead of its last", default: 'off' },
   { name: 'headers', description: "Kong's headers on responses: server_tokens, latency_tokens, X-Kong-Request-Id, X-Kong-Upstream-Status, single names, or off", default: 'server_tokens, latency_tokens, X-Kong-Request-Id' },
   { name: 'headers_upstream', description: "Kong's headers on requests to services: X-Kong-Request-Id or off", default: 'X-Kong-Request-Id' },
+  { name: 'error_default_type', description: "format of the gateway's error bodies when the request's Accept (or Content-Type) names none: text/plain, application/json, text/html or application/xml", default: 'text/plain' },
   { name: 'status_listen', description: "data_plane: address of the status API (/status, /status/ready); 'off' to disable", default: '127.0.0.1:8007' },
   { name: 'prefix', description: 'folder for data, logs and caches (the embedded store lives in PREFIX/data)', default: '.tollgate' },
   { name: 'admin_listen', description: 'address the Admin API listens on', default: '127.0.0.1:8001' },

@@ -47,6 +47,12 @@ export interface DataPlaneOptions {
    */
   headers?: readonly string[];
   headersUpstream?: readonly string[];
+  /**
+   * kong.conf `error_default_type`: the format of the gateway's error bodies for a request whose
+   * Accept and Content-Type name none (text/plain, application/json, text/html, application/xml;
+   * default text/plain, as Kong). Throws on another value.
+   */
+  errorDefaultType?: string;
 }
 
 /** One upstream's health, for metrics and the Admin API (see `DataPlane.upstreamHealth`). */
@@ -89,7 +95,7 @@ export class DataPlane {
       log: options.log,
       counters: options.counters ?? new MemoryCounterStore(),
       clientTrust: trusted.length > 0 ? new ClientTrust(options.realIp!) : undefined,
-      headers: new KongHeaders(options.headers, options.headersUpstream),
+      headers: new KongHeaders(options.headers, options.headersUpstream, options.errorDefaultType),
     });
   }
 

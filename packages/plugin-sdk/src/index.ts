@@ -71,6 +71,11 @@ export interface UpstreamRequest {
 export interface ResponseApi {
   /** Ends the request with this response; later access handlers are skipped, log handlers still run. */
   exit(status: number, body?: unknown, headers?: Headers): void;
+  /**
+   * Ends the request with an error, as Kong's `kong.response.error`: the message and the request id in
+   * the format the client asks for (JSON, text, HTML or XML by its Accept header; see the README).
+   */
+  error(status: number, message: string, headers?: Headers): void;
   /** Adds or replaces a header on the response to the client. */
   setHeader(name: string, value: string | string[]): void;
   removeHeader(name: string): void;

@@ -20,8 +20,8 @@ export const aclHandlers: PluginHandlers<AclConfig> = {
     ctx.upstream.removeHeader(CONSUMER_GROUPS);
     const consumer = ctx.consumer;
     if (consumer === undefined) {
-      if (ctx.credential !== undefined) return ctx.response.exit(403, { message: FORBIDDEN });
-      return ctx.response.exit(401, { message: 'Unauthorized' });
+      if (ctx.credential !== undefined) return ctx.response.error(403, FORBIDDEN);
+      return ctx.response.error(401, 'Unauthorized');
     }
     const groups = ctx.entities.list('acls', 'consumer', consumer.id).map((a) => String(a['group']));
     let blocked: boolean;
@@ -32,7 +32,7 @@ export const aclHandlers: PluginHandlers<AclConfig> = {
       const deny = new Set(config.deny ?? []);
       blocked = groups.some((g) => deny.has(g));
     }
-    if (blocked) return ctx.response.exit(403, { message: FORBIDDEN });
+    if (blocked) return ctx.response.error(403, FORBIDDEN);
     if (!config.hide_groups_header && groups.length > 0) ctx.upstream.setHeader(CONSUMER_GROUPS, groups.join(', '));
   },
 };

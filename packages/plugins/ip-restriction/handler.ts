@@ -32,6 +32,6 @@ export const ipRestrictionHandlers: PluginHandlers<IpRestrictionConfig> = {
     if (parsed === undefined) blocked = true; // Kong: "Cannot identify the client IP address" → refused
     else if (deny !== undefined && deny.hasBytes(parsed.bytes)) blocked = true;
     else blocked = allow !== undefined && !allow.hasBytes(parsed.bytes);
-    if (blocked) ctx.response.exit(status, { message: message ?? `IP address not allowed: ${ip}` });
+    if (blocked) ctx.response.error(status, message ?? `IP address not allowed: ${ip}`);
   },
 };

@@ -14,16 +14,15 @@ export interface AuthConfig {
   run_on_preflight?: boolean;
 }
 
-/** A failed authentication: the 401 (or other) Kong would send. */
-export interface AuthFailure {
-  status: number;
-  /** The JSON body; `{message}` unless Kong sends a claims error table (jwt). */
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
+/**
+ * A failed authentication: the 401 (or other) Kong would send. With `message`, an error in the format
+ * the client asks for (key-auth and basic-auth, through kong.response.error); with `body`, that JSON
+ * as is (jwt, through kong.response.exit).
+ */
+export type AuthFailure = { status: number; headers?: Record<string, string> | undefined } & ({ message: string; body?: undefined } | { body: Record<string, unknown>; message?: undefined });
 
 export function unauthorized(message: string, wwwAuthenticate?: string): AuthFailure {
-  return { status: 401, body: { message }, headers: wwwAuthenticate === undefined ? undefined : { 'WWW-Authenticate': wwwAuthenticate } };
+  return { status: 401, message, headers: wwwAuthenticate === undefined ? undefined : { 'WWW-Authenticate': wwwAuthenticate } };
 }
 
 function text(v: unknown): string | undefined {
@@ -80,14 +79,15 @@ export function runAuth<C extends AuthConfig>(
 function fallBack<C extends AuthConfig>(ctx: PluginContext<C>, failure: AuthFailure | undefined, anonymous: string | undefined): void {
   if (failure === undefined) return;
   if (anonymous === undefined) {
-    ctx.response.exit(failure.status, failure.body, failure.headers);
+    if (failure.message !== undefined) ctx.response.error(failure.status, failure.message, failure.headers);
+    else ctx.response.exit(failure.status, failure.body, failure.headers);
     return;
   }
   const consumer = findConsumer(ctx as PluginContext<unknown>, anonymous);
   if (consumer === undefined) {
     const message = `anonymous consumer ${anonymous} is configured but doesn't exist`;
     ctx.log.error(message);
-    ctx.response.exit(500, { message });
+    ctx.response.error(500, message);
     return;
   }
   setConsumer(ctx as PluginContext<unknown>, consumer);

@@ -262,7 +262,7 @@ function enforce(
   if (stop !== -1) {
     const exitHeaders: Headers = headers ?? {};
     if (reset !== undefined) exitHeaders['retry-after'] = String(reset);
-    ctx.response.exit(config.error_code, { message: config.error_message }, exitHeaders);
+    ctx.response.error(config.error_code, config.error_message, exitHeaders);
     return;
   }
   if (headers !== undefined) for (const name in headers) ctx.response.setHeader(name, headers[name]!);
@@ -290,7 +290,7 @@ function unavailable(ctx: PluginContext<RateLimitingConfig>, err: unknown): void
     return;
   }
   if (note !== undefined) ctx.log.error(`rate-limiting: failed to get usage, answering 500 (fault_tolerant is off): ${messageOf(err)}${note}`);
-  ctx.response.exit(500, { message: 'An unexpected error occurred' });
+  ctx.response.error(500, 'An unexpected error occurred');
 }
 
 /** The request was allowed but could not be counted (Kong logs this too and carries on). */

@@ -17,21 +17,21 @@ export function prepareRequestSizeLimiting(config: Record<string, unknown>): Req
   };
 }
 
-const TOO_LARGE = { message: 'Request size limit exceeded' };
+const TOO_LARGE = 'Request size limit exceeded';
 
 export const requestSizeLimitingHandlers: PluginHandlers<RequestSizeLimitingConfig> = {
   async access(ctx) {
     const { limitBytes } = ctx.config;
     const declared = ctx.request.contentLength;
     if (declared !== undefined && !Number.isNaN(declared)) {
-      if (declared > limitBytes) ctx.response.exit(413, TOO_LARGE);
+      if (declared > limitBytes) ctx.response.error(413, TOO_LARGE);
       return;
     }
     const chunked = ctx.request.header('transfer-encoding') !== undefined;
     if (ctx.config.require_content_length && chunked) {
-      ctx.response.exit(411, { message: 'A valid Content-Length header is required' });
+      ctx.response.error(411, 'A valid Content-Length header is required');
       return;
     }
-    if (chunked && (await ctx.request.body()).length > limitBytes) ctx.response.exit(413, TOO_LARGE);
+    if (chunked && (await ctx.request.body()).length > limitBytes) ctx.response.error(413, TOO_LARGE);
   },
 };

@@ -68,13 +68,16 @@ function realIpSettings(options: Options): RealIpSettings | undefined {
   return settings;
 }
 
-/** --headers and --headers-upstream as token lists, checked here so a bad token stops the start with its name. */
-function headerSettings(options: Options): { headers: string[]; headersUpstream: string[] } {
-  const settings = { headers: splitList(options.headers), headersUpstream: splitList(options.headers_upstream) };
+/**
+ * --headers and --headers-upstream as token lists, and --error-default-type, checked here so a bad
+ * value stops the start with the option's name.
+ */
+function answerSettings(options: Options): { headers: string[]; headersUpstream: string[]; errorDefaultType: string } {
+  const settings = { headers: splitList(options.headers), headersUpstream: splitList(options.headers_upstream), errorDefaultType: options.error_default_type ?? 'text/plain' };
   try {
-    new KongHeaders(settings.headers, settings.headersUpstream);
+    new KongHeaders(settings.headers, settings.headersUpstream, settings.errorDefaultType);
   } catch (err) {
-    throw new UsageError(`--${(err as Error).message.replace(/^headers_upstream/, 'headers-upstream')}`);
+    throw new UsageError(`--${(err as Error).message.replace(/^(headers_upstream|error_default_type)/, (name) => name.replaceAll('_', '-'))}`);
   }
   return settings;
 }
@@ -82,7 +85,7 @@ function headerSettings(options: Options): { headers: string[]; headersUpstream:
 async function proxies(options: Options, workers: number, log: ReturnType<typeof consoleLogger>): Promise<ProxyGroup> {
   const listen = parseListenList(options.proxy_listen ?? '');
   const certificate = await defaultCertificate(prefixDir(options), options.ssl_cert, options.ssl_cert_key);
-  const group = await startProxies({ listen, certificate, plugins: options.plugins, realIp: realIpSettings(options), ...headerSettings(options) }, workers, log);
+  const group = await startProxies({ listen, certificate, plugins: options.plugins, realIp: realIpSettings(options), ...answerSettings(options) }, workers, log);
   log.info(`proxy listening on ${listen.map((l) => `${l.tls ? 'https' : 'http'}://${l.host}:${l.port}`).join(', ')} with ${workers} worker${workers === 1 ? '' : 's'}`);
   return group;
 }

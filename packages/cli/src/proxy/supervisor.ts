@@ -17,6 +17,8 @@ export interface ProxySettings {
   /** kong.conf `headers` and `headers_upstream` token lists. */
   headers: string[];
   headersUpstream: string[];
+  /** kong.conf `error_default_type`. */
+  errorDefaultType: string;
 }
 
 /** Questions the primary asks every worker; each answers with a `reply` of the same id. */
@@ -64,7 +66,7 @@ export async function startProxies(settings: ProxySettings, workers: number, log
 }
 
 async function inProcess(settings: ProxySettings, log: Logger): Promise<ProxyGroup> {
-  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, headers: settings.headers, headersUpstream: settings.headersUpstream, log });
+  const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, headers: settings.headers, headersUpstream: settings.headersUpstream, errorDefaultType: settings.errorDefaultType, log });
   await dp.listen();
   let version = -1;
   return {

@@ -16,7 +16,7 @@ const counters = new RemoteCounterStore((msg) => {
   process.send!(msg, undefined, undefined, ignore);
 });
 process.on('message', (msg: unknown) => counters.receive(msg));
-const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, headers: settings.headers, headersUpstream: settings.headersUpstream, log, counters });
+const dp = new DataPlane({ plugins: await loadPluginRuntimes(settings.plugins), listen: settings.listen, defaultCertificate: settings.certificate, realIp: settings.realIp, headers: settings.headers, headersUpstream: settings.headersUpstream, errorDefaultType: settings.errorDefaultType, log, counters });
 const send = (msg: PrimaryMessage) => process.send?.(msg);
 serveWorkerMetrics(dp);
 

@@ -2,6 +2,7 @@
 // gets a thin view of it carrying that plugin's config, so async handlers never see another's config.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { errorBody, negotiateErrorFormat, type ErrorFormat } from '../proxy/error-format.ts';
 import type { Consumer, CounterStore, EntityLookup, EntityView, Headers, Logger, Phase, PluginContext, RequestView, ResponseApi, UpstreamRequest } from '@tollgate/plugin-sdk';
 
 export interface ExitResponse {
@@ -28,6 +29,8 @@ export interface ContextInit {
   captures: Record<string, string> | null;
   /** The node's counters (DataPlaneOptions.counters), handed to plugins as `ctx.counters`. */
   counters: CounterStore;
+  /** kong.conf `error_default_type`, for `ctx.response.error`. */
+  errorDefault: ErrorFormat;
 }
 
 export class RequestState implements RequestView {
@@ -111,6 +114,11 @@ class ResponseView implements ResponseApi {
   }
   exit(status: number, body?: unknown, headers?: Headers): void {
     this.#s.exit = { status, body, headers };
+  }
+  error(status: number, message: string, headers?: Headers): void {
+    const init = this.#s.init;
+    const { contentType, body } = errorBody(negotiateErrorFormat(init.req.headers.accept, init.req.headers['content-type'], init.errorDefault), message, init.requestId);
+    this.#s.exit = { status, body, headers: { ...headers, 'content-type': contentType } };
   }
   setHeader(name: string, value: string | string[]): void {
     (this.#s.responseHeaders ??= {})[name.toLowerCase()] = value;

@@ -1,6 +1,7 @@
 // Responses the gateway produces itself, with Kong's stock messages (kong/error_handlers.lua).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ExitResponse } from '../plugins/context.ts';
+import { errorBody } from './error-format.ts';
 import type { KongHeaders } from './kong-headers.ts';
 
 export const MESSAGES = {
@@ -16,17 +17,18 @@ export const MESSAGES = {
 } as const;
 
 /**
- * Writes `{"message", "request_id"}` with the status and the Kong headers `kong` turns on (with
- * `startedAt`, X-Kong-Response-Latency), unless the response has already started.
+ * Writes the message and request id in the format the request asks for (JSON, text, HTML or XML; see
+ * error-format.ts) with the status and the Kong headers `kong` turns on (with `startedAt`,
+ * X-Kong-Response-Latency), unless the response has already started.
  */
 export function sendError(res: ServerResponse, kong: KongHeaders, status: number, message: string, requestId: string, extraHeaders?: Record<string, string>, startedAt?: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = `{"message":${JSON.stringify(message)},"request_id":"${requestId}"}`;
+  const { contentType, body } = errorBody(kong.errorFormat(res.req.headers), message, requestId);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     ...kong.forAnswer(requestId, startedAt),
     ...extraHeaders,

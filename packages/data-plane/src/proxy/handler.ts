@@ -93,7 +93,7 @@ export class ProxyHandler {
     const remoteIp = clientAddress(socket.remoteAddress);
     const state = new RequestState({
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, socket)), requestId, startedAt,
-      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures, errorDefault: this.#kong.errorDefault,
     });
     this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
   }
@@ -104,7 +104,7 @@ export class ProxyHandler {
     const startedAt = performance.now();
     const requestId = this.nextRequestId();
     const config = this.#deps.config();
-    if (config === undefined) return rejectUpgrade(socket, this.#kong, 503, MESSAGES.notReady, requestId);
+    if (config === undefined) return rejectUpgrade(req, socket, this.#kong, 503, MESSAGES.notReady, requestId);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -113,26 +113,26 @@ export class ProxyHandler {
     const port = req.socket.localPort ?? 0;
     const sni = scheme === 'https' ? (req.socket as TLSSocket).servername || '' : undefined;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni, port });
-    if (match === null) return rejectUpgrade(socket, this.#kong, 404, MESSAGES.noRoute, requestId);
+    if (match === null) return rejectUpgrade(req, socket, this.#kong, 404, MESSAGES.noRoute, requestId);
     const target = config.routes.get(match.route.id)!;
     if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) {
       const code = target.route.https_redirect_status_code;
-      if (code === 426) return rejectUpgrade(socket, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+      if (code === 426) return rejectUpgrade(req, socket, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
       return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, ...this.#kong.forAnswer(requestId) });
     }
     const remoteIp = clientAddress(req.socket.remoteAddress);
     const trusted = this.#trusts(remoteIp, req.socket);
     const clientIp = this.#clientIp(req, remoteIp, trusted);
     const forward = (consumerId: string | undefined) => {
-      if (target.blocked !== undefined) return rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
-      if (target.service === undefined) return rejectUpgrade(socket, this.#kong, 503, MESSAGES.noService, requestId);
+      if (target.blocked !== undefined) return rejectUpgrade(req, socket, this.#kong, 500, MESSAGES.unexpected, requestId);
+      if (target.service === undefined) return rejectUpgrade(req, socket, this.#kong, 503, MESSAGES.noService, requestId);
       forwardUpgrade(this.#deps.pools, { req, socket, head, target, match, scheme, rawQuery, path, requestId, consumerId, clientIp, remoteIp, trusted, kong: this.#kong });
     };
     const access = target.chain.access;
     if (access === null) return forward(undefined);
     const state = new RequestState({
       req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery: rawQuery ?? '', clientIp, requestId, startedAt,
-      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures,
+      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures, errorDefault: this.#kong.errorDefault,
     });
     const done = () => {
       const exit = state.exit;
@@ -142,7 +142,7 @@ export class ProxyHandler {
     };
     const failed = (err: unknown) => {
       this.#deps.log.error(err instanceof PluginError ? err.message : 'plugin failure', { requestId });
-      rejectUpgrade(socket, this.#kong, 500, MESSAGES.unexpected, requestId);
+      rejectUpgrade(req, socket, this.#kong, 500, MESSAGES.unexpected, requestId);
     };
     let pending: Promise<void> | undefined;
     try {

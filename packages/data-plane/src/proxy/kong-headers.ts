@@ -1,6 +1,8 @@
 // Which of Kong's own headers the proxy adds: kong.conf's `headers` (to clients) and `headers_upstream`
 // (to services). Operators turn them off to hide the gateway (`headers = off`) or to save the bytes.
-import type { OutgoingHttpHeaders } from 'node:http';
+// With them, `error_default_type`: the format of the gateway's error bodies when the client names none.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { errorDefaultFormat, negotiateErrorFormat, type ErrorFormat } from './error-format.ts';
 import { SERVER_TOKEN, VIA_TOKEN } from './tokens.ts';
 
 /** kong.conf `headers` default: server_tokens, latency_tokens, X-Kong-Request-Id. */
@@ -39,12 +41,15 @@ export class KongHeaders {
   readonly requestId: boolean;
   /** `X-Kong-Request-Id` on requests to services (`headers_upstream`). */
   readonly requestIdUpstream: boolean;
+  /** `error_default_type`: the error body format for a request with neither Accept nor Content-Type. */
+  readonly errorDefault: ErrorFormat;
 
   /**
    * From kong.conf-style token lists (case-insensitive; `off` alone turns all off). Throws naming a
    * token it does not know.
    */
-  constructor(headers: readonly string[] = DEFAULT_HEADERS, headersUpstream: readonly string[] = DEFAULT_HEADERS_UPSTREAM) {
+  constructor(headers: readonly string[] = DEFAULT_HEADERS, headersUpstream: readonly string[] = DEFAULT_HEADERS_UPSTREAM, errorDefaultType = 'text/plain') {
+    this.errorDefault = errorDefaultFormat(errorDefaultType);
     const on = new Set<Flag>();
     // As Kong: `off` first turns everything off; `off` after other values is ignored.
     const allOff = headers[0]?.toLowerCase() === 'off';
@@ -69,6 +74,11 @@ export class KongHeaders {
       else if (t !== 'off') throw new Error(`headers_upstream: unknown value '${token}' (X-Kong-Request-Id or off)`);
     }
     this.requestIdUpstream = upstream && headersUpstream[0]?.toLowerCase() !== 'off';
+  }
+
+  /** The format of an error answer to a request with these headers (see error-format.ts). */
+  errorFormat(headers: IncomingHttpHeaders): ErrorFormat {
+    return negotiateErrorFormat(headers.accept, headers['content-type'], this.errorDefault);
   }
 
   /** The headers of an answer the proxy or a plugin produced (errors, redirects, plugin exits). */

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
+import { errorBody } from './error-format.ts';
 import { MESSAGES } from './errors.ts';
 import type { KongHeaders } from './kong-headers.ts';
 import { VIA_TOKEN } from './tokens.ts';
@@ -25,8 +26,10 @@ export function writeRawResponse(socket: Duplex, status: number, headers: Outgoi
 }
 
 /** A gateway error on an upgrade request: the same `{message, request_id}` body as any other. */
-export function rejectUpgrade(socket: Duplex, kong: KongHeaders, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
-  writeRawResponse(socket, status, { 'content-type': 'application/json; charset=utf-8', ...kong.forAnswer(requestId), ...headers }, JSON.stringify({ message, request_id: requestId }));
+/** Answers an upgrade request with an error, formatted as `sendError` formats it. */
+export function rejectUpgrade(req: IncomingMessage, socket: Duplex, kong: KongHeaders, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
+  const { contentType, body } = errorBody(kong.errorFormat(req.headers), message, requestId);
+  writeRawResponse(socket, status, { 'content-type': contentType, ...kong.forAnswer(requestId), ...headers }, body);
 }
 
 export interface UpgradeRequest {
@@ -54,7 +57,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const upgrade = req.headers.upgrade ?? 'websocket';
   const { clientIp, remoteIp, trusted } = u;
   const pick = service.balancer.pick(() => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: u.rawQuery ?? '', consumerId: u.consumerId, uriCaptures: match.captures }));
-  if (pick === null) return rejectUpgrade(socket, u.kong, 503, MESSAGES.noPeer, requestId);
+  if (pick === null) return rejectUpgrade(req, socket, u.kong, 503, MESSAGES.noPeer, requestId);
   const peer = pick.peer;
   const preserve = target.route.preserve_host && hostHeader !== '';
   const headers = upstreamHeaders(req.headers, {
@@ -88,7 +91,7 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
     onResponseError(_controller, err) {
       const timedOut = (err as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
       service.balancer.finished(peer, timedOut ? { kind: 'timeout' } : { kind: 'tcp-error' }, performance.now() - startedAt);
-      rejectUpgrade(socket, u.kong, timedOut ? 504 : 502, timedOut ? MESSAGES.timeout : MESSAGES.badGateway, requestId);
+      rejectUpgrade(req, socket, u.kong, timedOut ? 504 : 502, timedOut ? MESSAGES.timeout : MESSAGES.badGateway, requestId);
     },
   };
   pools.get(service, peer).dispatch(
