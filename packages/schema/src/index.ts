@@ -7,3 +7,4 @@ export * from './validate.ts';
 export * from './plugin-schema.ts';
 export * from './prepare.ts';
 export * from './registry.ts';
+export { compileRegex, type CompiledRegex, type RegexError } from './route-regex.ts';

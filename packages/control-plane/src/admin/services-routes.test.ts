@@ -159,6 +159,18 @@ describe.each(BACKENDS)('services and routes (%s)', (backend) => {
       expect(wild.body.fields.hosts).toEqual({ 0: 'invalid wildcard: must have at most one wildcard' });
     });
 
+    it('checks regex paths and header regexes as the data planes will compile them', async () => {
+      // PCRE spellings Kong takes and the router understands: accepted.
+      const pcre = await h.request('POST', '/routes', { paths: ['~(?i)/api/v\\d+', '~/users/(?P<id>\\d+)$'], headers: { 'x-tier': ['~*^gold'] } });
+      expect(pcre.status).toBe(201);
+      // PCRE JavaScript lacks: refused here with a hint, instead of a route every data plane would drop.
+      const pcreOnly = await h.request('POST', '/routes', { paths: ['~/a\\Z', '~/(unclosed'], headers: { 'x-tier': ['~*(?>atomic)'] } });
+      expect(pcreOnly.status).toBe(400);
+      expect(pcreOnly.body.fields.paths[0]).toMatch(/^invalid regex: '\/a\\Z' \(.*use \$/);
+      expect(pcreOnly.body.fields.paths[1]).toMatch(/^invalid regex: '\/\(unclosed'/);
+      expect(pcreOnly.body.fields.headers['x-tier']).toMatch(/^invalid regex: /);
+    });
+
     it('takes form bodies with Kong’s array and nested notation', async () => {
       const form = new URLSearchParams();
       form.append('name', 'form-route');

@@ -6,7 +6,7 @@ import { compileHeaders, headersMatch, type HeaderCondition, type HeaderValues }
 import { HostMatcher } from './hosts.ts';
 import { compilePaths, type PathGroup } from './paths.ts';
 import { comparePriority, priorityOf, type Priority } from './priority.ts';
-import type { CompiledRegex } from './regex.ts';
+import type { CompiledRegex } from '@tollgate/schema';
 import type { MatchInput, RouteEntity } from './types.ts';
 
 /** One (route, path group) pair: what Kong calls a split route. */

@@ -2,7 +2,7 @@
 // with a value equal to one listed value, case-insensitively; a listed value `~*regex` is a
 // case-insensitive regex searched anywhere in the value (unanchored, as ATC's `~` operator).
 
-import { compileRegex } from './regex.ts';
+import { compileRegex } from '@tollgate/schema';
 
 export interface HeaderCondition {
   /** Lower-case header name. */

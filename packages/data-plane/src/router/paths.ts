@@ -4,7 +4,7 @@
 // '/abc' is what matched.
 
 import { canonicalRoutePath } from './normalise.ts';
-import { compileRegex, type CompiledRegex } from './regex.ts';
+import { compileRegex, type CompiledRegex } from '@tollgate/schema';
 
 export type PathGroup =
   | { readonly kind: 'prefix'; readonly length: number; readonly prefixes: readonly string[] }

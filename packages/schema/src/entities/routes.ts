@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { defineEntity } from '../entity.ts';
 import type { FieldErrors } from '../errors.ts';
 import { NameField, ForeignRef, IntegerEnum, StringEnum } from '../fields.ts';
+import { compileRegex } from '../route-regex.ts';
 import { baseFields, PROTOCOLS } from './common.ts';
 
 /** Protocol groups a route may not mix (Kong: "these sets are mutually exclusive"). */
@@ -64,18 +65,23 @@ export const routes = defineEntity({
     });
     const paths = value['paths'] as string[] | undefined;
     paths?.forEach((p, i) => {
-      if (p.startsWith('~')) {
-        try {
-          new RegExp(p.slice(1));
-        } catch (e) {
-          errors['paths'] ??= {};
-          (errors['paths'] as FieldErrors)[String(i)] = `invalid regex: '${p.slice(1)}' (${(e as Error).message})`;
-        }
+      // The data plane's own compiler: a path accepted here is one every data plane can route.
+      const compiled = p.startsWith('~') ? compileRegex(p.slice(1), { anchored: true }) : undefined;
+      if (compiled !== undefined && 'error' in compiled) {
+        errors['paths'] ??= {};
+        (errors['paths'] as FieldErrors)[String(i)] = `invalid regex: '${p.slice(1)}' (${compiled.error})`;
       }
     });
     const headers = value['headers'] as Record<string, string[]> | undefined;
     if (headers !== undefined && Object.keys(headers).some((h) => h.toLowerCase() === 'host')) {
       errors['headers'] = "cannot contain 'host' header, which must be specified in the 'hosts' attribute";
+    } else if (headers !== undefined) {
+      for (const [name, values] of Object.entries(headers)) {
+        const bad = values.map((v) => (v.startsWith('~*') ? compileRegex(v.slice(2), { anchored: false, caseInsensitive: true }) : undefined)).find((c) => c !== undefined && 'error' in c);
+        if (bad === undefined || !('error' in bad)) continue;
+        errors['headers'] ??= {};
+        (errors['headers'] as FieldErrors)[name] = `invalid regex: ${bad.error}`;
+      }
     }
     const has = (f: string) => {
       const v = value[f];

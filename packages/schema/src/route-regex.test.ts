@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, type CompiledRegex } from './regex.ts';
+import { compileRegex, type CompiledRegex } from './route-regex.ts';
 
 function ok(pattern: string): CompiledRegex {
   const r = compileRegex(pattern, { anchored: true });
