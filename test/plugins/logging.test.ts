@@ -2,7 +2,7 @@
 // 127.0.0.1, real files. Covers the serializer fields, batching, retries, a hanging log server
 // (the proxy stays fast and the queue stays bounded) and log rotation with SIGUSR1.
 import { mkdtempSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import fileLog from '../../packages/plugins/file-log/index.ts';
 import { prepareHttpLog, queues } from '../../packages/plugins/http-log/handler.ts';
 import httpLog from '../../packages/plugins/http-log/index.ts';
 import { startProxy, type ProxyHarness } from '../support/proxy.ts';
-import { listenLoopback, startUpstream, waitFor, type Upstream } from '../support/upstream.ts';
+import { listenLoopback, startUpstream, waitFor, type Listening, type Upstream } from '../support/upstream.ts';
 
 interface LogServer {
   url: string;
@@ -61,6 +61,7 @@ describe('log plugins', () => {
   let flaky: LogServer;
   let hanging: LogServer;
   let dir: string;
+  let silent: Listening;
   const hangPending: ServerResponse[] = [];
 
   beforeAll(async () => {
@@ -74,6 +75,7 @@ describe('log plugins', () => {
       hangPending.push(res); // never answers
     });
     dir = mkdtempSync(join(tmpdir(), 'tollgate-file-log-'));
+    silent = await listenLoopback(createServer(() => {})); // takes requests, never answers
     proxy = await startProxy(
       {
         _format_version: '3.0',
@@ -106,6 +108,11 @@ describe('log plugins', () => {
               { name: 'file-reopen', paths: ['/reopen'], plugins: [{ name: 'file-log', config: { path: join(dir, 'reopen.log'), reopen: true } }] },
             ],
           },
+          {
+            name: 'silent',
+            url: silent.url,
+            routes: [{ name: 'abandoned', paths: ['/abandoned'], plugins: [{ name: 'file-log', config: { path: join(dir, 'abandoned.log') } }] }],
+          },
         ],
       },
       { plugins: [httpLog, fileLog] },
@@ -115,7 +122,7 @@ describe('log plugins', () => {
   afterAll(async () => {
     for (const res of hangPending) res.destroy();
     await proxy?.close();
-    await Promise.all([up?.close(), single?.close(), batched?.close(), flaky?.close(), hanging?.close()]);
+    await Promise.all([up?.close(), single?.close(), batched?.close(), flaky?.close(), hanging?.close(), silent?.close()]);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -214,6 +221,19 @@ describe('log plugins', () => {
     expect(entries[0]!.request.size).toBe(5);
     expect(entries[0]!.route.name).toBe('file');
     expect(entries[0]!.response.status).toBe(200);
+  });
+
+  it('logs a request whose client went away before the answer, with status 499 as Kong does', async () => {
+    const path = join(dir, 'abandoned.log');
+    const req = request(`${proxy.url}/abandoned/x`);
+    req.on('error', () => {});
+    req.end();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    req.destroy();
+    const line = await waitFor(() => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').find(Boolean) : undefined), { what: 'a log line' });
+    const entry = JSON.parse(line) as Entry;
+    expect(entry.request.uri).toBe('/abandoned/x');
+    expect(entry.response.status).toBe(499);
   });
 
   it('file-log reopens its file on SIGUSR1 (log rotation)', async () => {

@@ -196,6 +196,14 @@ describe('prometheus with one in-process proxy', () => {
     for (const s of matching(after, 'kong_http_requests_total')) expect(Object.keys(s.labels).sort()).toEqual(['code', 'consumer', 'route', 'service', 'source', 'workspace']);
   });
 
+  it('counts a request no route matched, with empty service and route labels (the global instance logs it, as in Kong)', async () => {
+    const unrouted = { workspace: 'default', service: '', route: '', code: '404', source: 'kong', consumer: '' };
+    const before = await scrape(dp.status);
+    expect((await sendMany(2, `${dp.proxy}/nowhere`)).map((r) => r.status)).toEqual([404, 404]);
+    const after = await scrapeUntil(dp.status, (s) => valueOf(s, 'kong_http_requests_total', unrouted) >= valueOf(before, 'kong_http_requests_total', unrouted) + 2);
+    expect(valueOf(after, 'kong_http_requests_total', unrouted) - valueOf(before, 'kong_http_requests_total', unrouted)).toBe(2);
+  });
+
   it("observes request, upstream and gateway latency in Kong's buckets", async () => {
     const route = { service: 'echo', route: 'echo-route', workspace: 'default' };
     const auth = { service: 'echo', route: 'auth-route', workspace: 'default' };

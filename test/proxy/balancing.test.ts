@@ -34,6 +34,7 @@ describe('load balancing over upstream targets', () => {
         { name: 'by-user', hash_on: 'header', hash_on_header: 'x-user', targets: [target(a), target(b), target(c)] },
         { name: 'sticky', hash_on: 'cookie', hash_on_cookie: 'tg-sticky', hash_on_cookie_path: '/sticky', targets: [target(a), target(b), target(c)] },
         { name: 'least', algorithm: 'least-connections', targets: [target(a), target(b)] },
+        { name: 'named', host_header: 'api.internal', targets: [target(a)] },
       ],
       services: [
         { name: 'weighted', host: 'weighted', routes: [{ paths: ['/weighted'] }] },
@@ -41,12 +42,18 @@ describe('load balancing over upstream targets', () => {
         { name: 'by-user', host: 'by-user', routes: [{ paths: ['/by-user'] }] },
         { name: 'sticky', host: 'sticky', routes: [{ paths: ['/sticky'] }] },
         { name: 'least', host: 'least', read_timeout: 10_000, routes: [{ paths: ['/least'] }] },
+        { name: 'named', host: 'named', routes: [{ paths: ['/named'] }] },
       ],
     });
   });
   afterAll(async () => {
     await proxy.close();
     await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it("sends the upstream's host_header as Host, with the target's port when it is not the default (Kong's set_host_header)", async () => {
+    const res = await rawRequest(`${proxy.url}/named/x`);
+    expect((JSON.parse(res.body) as { headers: Record<string, string> }).headers['host']).toBe(`api.internal:${a.port}`);
   });
 
   it('round-robin follows the weights (2:1:1 over 40 requests)', async () => {
@@ -139,5 +146,43 @@ describe('load balancing over upstream targets', () => {
       a.handle(echo('a'));
       b.handle(echo('b'));
     }
+  });
+});
+
+describe('a service whose hostname is still being resolved', () => {
+  let up: Upstream;
+  let proxy: ProxyHarness;
+  let lookups = 0;
+  beforeAll(async () => {
+    up = await startUpstream('named');
+    // A DNS server that takes 300 ms to answer.
+    const resolver = {
+      resolve: async (host: string) => {
+        lookups++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        if (host !== 'slow.internal') throw new Error(`${host}: not found`);
+        return [{ address: '127.0.0.1', family: 4 as const, ttlSeconds: 60 }];
+      },
+    };
+    proxy = await startProxy(undefined, { balancer: { resolver } });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await up.close();
+  });
+
+  it('waits for the first answer instead of answering 503 right after the config is applied', async () => {
+    expect(proxy.apply({ _format_version: '3.0', services: [{ name: 'slow', url: `http://slow.internal:${up.port}`, routes: [{ paths: ['/slow'] }] }] }).ok).toBe(true);
+    const res = await rawRequest(`${proxy.url}/slow/x`);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-upstream']).toBe('named');
+    expect(lookups).toBe(1);
+  });
+
+  it('answers 503 once the first answer is a failure', async () => {
+    expect(proxy.apply({ _format_version: '3.0', services: [{ name: 'nowhere', url: 'http://nowhere.internal', routes: [{ paths: ['/nowhere'] }] }] }).ok).toBe(true);
+    const res = await rawRequest(`${proxy.url}/nowhere/x`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body)).toMatchObject({ message: 'failure to get a peer from the ring-balancer' });
   });
 });

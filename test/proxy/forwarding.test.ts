@@ -22,6 +22,9 @@ describe('proxy forwarding', () => {
             { name: 'by-host', hosts: ['shop.example.com'] },
             { name: 'https-only', paths: ['/secure'], protocols: ['https'] },
             { name: 'redirect', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 301 },
+            { name: 'http-only', paths: ['/plain'], protocols: ['http'] },
+            { name: 'catch-all', hosts: ['all.example.com'], paths: ['/'] },
+            { name: 'rewritten', paths: ['/rewrite'], plugins: [{ name: 'request-transformer', config: { replace: { uri: '/elsewhere' } } }] },
           ],
         },
         { name: 'slow', url: `${up.url}/slow`, read_timeout: 300, retries: 0, routes: [{ paths: ['/slow'] }] },
@@ -89,6 +92,33 @@ describe('proxy forwarding', () => {
     const moved = await rawRequest(`${proxy.url}/moved/x?y=1`, { headers: { host: 'api.example.com' } });
     expect(moved.status).toBe(301);
     expect(moved.headers['location']).toBe('https://api.example.com/moved/x?y=1');
+  });
+
+  it('serves an http-only route over https too, as Kong does (only https-only routes are checked)', async () => {
+    const { request: httpsRequest } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: proxy.httpsPort, path: '/plain/x', rejectUnauthorized: false, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+  });
+
+  it('sends no X-Forwarded-Prefix when strip_path removed only "/"', async () => {
+    const res = await rawRequest(`${proxy.url}/anything/here`, { headers: { host: 'all.example.com' } });
+    const body = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
+    expect(body.url).toBe('/base/anything/here');
+    expect(body.headers['x-forwarded-path']).toBe('/anything/here');
+    expect(body.headers['x-forwarded-prefix']).toBeUndefined();
+  });
+
+  it('sends the path the client asked for as X-Forwarded-Path when a plugin rewrites the upstream path', async () => {
+    const body = JSON.parse((await rawRequest(`${proxy.url}/rewrite/x`)).body) as { url: string; headers: Record<string, string> };
+    expect(body.url).toBe('/elsewhere');
+    expect(body.headers['x-forwarded-path']).toBe('/rewrite/x');
   });
 
   it('answers 504 when the upstream is too slow and 502 when it refuses connections', async () => {

@@ -21,6 +21,8 @@ const config = () => ({
       routes: [
         { name: 'echo', paths: ['/echo'] },
         { name: 'guarded', paths: ['/guarded'], plugins: [{ name: 'ip-restriction', config: { deny: ['203.0.113.7'] } }] },
+        { name: 'secure', paths: ['/secure'], protocols: ['https'] },
+        { name: 'moved', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 308 },
       ],
     },
   ],
@@ -75,6 +77,14 @@ describe('a trusted peer (X-Forwarded-For, recursive)', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.split('\n')[0]).toBe('IP address not allowed: 203.0.113.7');
     expect((await rawRequest(`${proxy.url}/guarded`, { headers: { 'x-forwarded-for': '203.0.113.8' } })).status).toBe(200);
+  });
+
+  it('serves an https-only route to a balancer that terminated TLS (X-Forwarded-Proto: https), and redirects to its host', async () => {
+    expect((await rawRequest(`${proxy.url}/secure/x`, { headers: { 'x-forwarded-proto': 'https' } })).status).toBe(200);
+    expect((await rawRequest(`${proxy.url}/secure/x`, { headers: { 'x-forwarded-proto': 'http' } })).status).toBe(426);
+    const moved = await rawRequest(`${proxy.url}/moved/x?y=1`, { headers: { host: 'internal:8000', 'x-forwarded-host': 'shop.example.com' } });
+    expect(moved.status).toBe(308);
+    expect(moved.headers['location']).toBe('https://shop.example.com/moved/x?y=1');
   });
 
   it('keeps the connecting address when the header is missing or not an address', async () => {
@@ -138,6 +148,12 @@ describe('a peer that is not trusted', () => {
     expect(seen.headers).toMatchObject({ 'x-real-ip': '127.0.0.1', 'x-forwarded-for': '203.0.113.9, 127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1' });
     const refused = await rawRequest(`${proxy.url}/guarded`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect(refused.status).toBe(200);
+  });
+
+  it('cannot claim https for an https-only route, nor pick the redirect host', async () => {
+    expect((await rawRequest(`${proxy.url}/secure/x`, { headers: { 'x-forwarded-proto': 'https' } })).status).toBe(426);
+    const moved = await rawRequest(`${proxy.url}/moved/x`, { headers: { host: 'api.example.com', 'x-forwarded-host': 'evil.example' } });
+    expect(moved.headers['location']).toBe('https://api.example.com/moved/x');
   });
 });
 

@@ -271,8 +271,8 @@ describe('WebSocket upgrades and the rest of the request path', () => {
     expect(upgrades.length).toBe(before);
   });
 
-  // proxy/websocket.ts does not check the route's protocols (handler.ts does, via acceptsHttp /
-  // #protocolMismatch): a route limited to https is served over plain ws:// on the http port.
+  // An upgrade goes through the same protocol check as any request: an https-only route is not
+  // served over plain ws:// on the http port.
   it('refuses a plain ws:// upgrade on an https-only route with 426', async () => {
     const reply = await refused(`${proxy.url.replace('http://', 'ws://')}/tls-only`);
     expect(reply.status).toBe(426);

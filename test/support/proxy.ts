@@ -1,6 +1,6 @@
 // Starts a real data plane on 127.0.0.1 (random ports) from a declarative config, in this process.
 import type { AddressInfo } from 'node:net';
-import { DataPlane, pluginRegistry, selfSignedCertificate, type ConfigSnapshot, type RealIpSettings } from '@tollgate/data-plane';
+import { DataPlane, pluginRegistry, selfSignedCertificate, type ConfigSnapshot, type DataPlaneOptions, type RealIpSettings } from '@tollgate/data-plane';
 import type { Logger, PluginDefinition } from '@tollgate/plugin-sdk';
 import { bundledPlugins } from '@tollgate/plugins/handlers';
 import { bundledPluginSchemas } from '@tollgate/plugins/schemas';
@@ -20,7 +20,7 @@ export interface ProxyHarness {
 
 export async function startProxy(
   config?: string | Record<string, unknown>,
-  options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings; headers?: string[]; headersUpstream?: string[]; errorDefaultType?: string } = {},
+  options: { plugins?: PluginDefinition[]; realIp?: RealIpSettings; headers?: string[]; headersUpstream?: string[]; errorDefaultType?: string; balancer?: DataPlaneOptions['balancer'] } = {},
 ): Promise<ProxyHarness> {
   const extra = options.plugins ?? [];
   const runtimes = [...bundledPlugins, ...extra];
@@ -43,6 +43,7 @@ export async function startProxy(
     headers: options.headers,
     headersUpstream: options.headersUpstream,
     errorDefaultType: options.errorDefaultType,
+    balancer: options.balancer,
     log,
   });
   const [http, https] = (await dp.listen()) as [AddressInfo, AddressInfo];

@@ -128,6 +128,8 @@ export interface Balancer {
    * have no peers; IP targets, and hostnames the resolver has cached, are usable at once.
    */
   readonly ready: Promise<void>;
+  /** True until `ready` settles: a pick that finds no peer now may find one after it. */
+  readonly resolving: boolean;
   /** Stops probes and DNS timers. */
   close(): void;
 }

@@ -31,6 +31,7 @@ export function createHostBalancer(host: string, port: number, deps: BalancerDep
 
 class UpstreamBalancer implements Balancer {
   readonly ready: Promise<void>;
+  resolving = true;
   readonly #name: string;
   readonly #algorithm: Algorithm;
   readonly #targets: TargetSet;
@@ -75,6 +76,7 @@ class UpstreamBalancer implements Balancer {
     }
     this.#peersChanged([], this.#targets.targets.flatMap((t) => t.peers));
     this.ready = this.#targets.ready;
+    void this.ready.then(() => (this.resolving = false));
   }
 
   get healthy(): boolean {

@@ -20,7 +20,10 @@ export interface ServiceTarget {
   readonly hostHeader: string | undefined;
   /** Host header value when not preserving the client's: host[:port unless default]. */
   readonly defaultHost: string;
-  /** Backed by an upstream without host_header: the Host is the picked target's (set per try). */
+  /**
+   * Backed by an upstream: the Host is set per try from the picked target, as Kong's set_host_header:
+   * the upstream's host_header or else the target's name, with the target's port unless the default.
+   */
   readonly hostFromPeer: boolean;
   readonly path: string | null;
   readonly connectTimeout: number;
@@ -36,9 +39,11 @@ export interface RouteTarget {
   readonly chain: PluginChain;
   /** Set when a plugin configured for this route is missing on this data plane: the route answers 500. */
   readonly blocked: string | undefined;
-  /** http / https (ws and wss count as http and https) the route accepts. */
-  readonly acceptsHttp: boolean;
-  readonly acceptsHttps: boolean;
+  /**
+   * The route takes https (or wss, grpcs) and not http (ws, grpc): a plain-http request is answered
+   * with https_redirect_status_code. As in Kong, a route without https still takes https requests.
+   */
+  readonly httpsOnly: boolean;
 }
 
 export interface RuntimeConfig {
@@ -135,7 +140,7 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
       balancer,
       hostHeader: (upstream?.entity['host_header'] as string | null) ?? undefined,
       defaultHost: port === DEFAULT_PORT[scheme] ? host : `${host}:${port}`,
-      hostFromPeer: upstream !== undefined && (upstream.entity['host_header'] ?? null) === null,
+      hostFromPeer: upstream !== undefined,
       path: (s['path'] as string | null) ?? null,
       connectTimeout: s['connect_timeout'] as number,
       readTimeout: s['read_timeout'] as number,
@@ -160,8 +165,7 @@ export function compileConfig(snapshot: ConfigSnapshot, deps: CompileDeps): Runt
       service: serviceId === undefined ? undefined : services.get(serviceId),
       chain: plugins.chainFor(r.id, serviceId),
       blocked: plugins.missingFor(r.id, serviceId),
-      acceptsHttp: protocols.includes('http') || protocols.includes('ws') || protocols.includes('grpc'),
-      acceptsHttps: protocols.includes('https') || protocols.includes('wss') || protocols.includes('grpcs'),
+      httpsOnly: (protocols.includes('https') || protocols.includes('wss') || protocols.includes('grpcs')) && !(protocols.includes('http') || protocols.includes('ws') || protocols.includes('grpc')),
     });
     routable.push(r);
   }

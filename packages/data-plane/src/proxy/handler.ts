@@ -13,7 +13,7 @@ import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
 import { exitResponse, MESSAGES, sendError } from './errors.ts';
 import { KONG_DEFAULT_HEADERS, type KongHeaders } from './kong-headers.ts';
-import { clientAddress, hostWithoutPort, upstreamHeaders } from './headers.ts';
+import { clientAddress, forwardedPrefix, hostWithoutPort, upstreamHeaders } from './headers.ts';
 import type { ClientTrust } from './real-ip.ts';
 import type { PoolRegistry } from './pools.ts';
 import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
@@ -78,9 +78,13 @@ export class ProxyHandler {
     const socket = req.socket;
     const port = socket.localPort ?? 0;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
-    if (match === null) return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
+    if (match === null) {
+      // As Kong, an unrouted request still runs the global plugins' log phase: metrics count it, logs record it.
+      if (config.globalChain.log !== null) this.#logUnrouted(req, res, config, scheme, hostHeader, port, path, rawQuery, requestId, startedAt);
+      return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
+    }
     const target = config.routes.get(match.route.id)!;
-    if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) return this.#protocolMismatch(res, target, hostHeader, url, requestId);
+    if (target.httpsOnly && this.#forwardedProto(req, scheme) !== 'https') return this.#protocolMismatch(req, res, target, hostHeader, url, requestId);
 
     if (target.blocked !== undefined) return sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId, undefined, startedAt);
     const chain = target.chain;
@@ -115,10 +119,10 @@ export class ProxyHandler {
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni, port });
     if (match === null) return rejectUpgrade(req, socket, this.#kong, 404, MESSAGES.noRoute, requestId);
     const target = config.routes.get(match.route.id)!;
-    if (scheme === 'http' ? !target.acceptsHttp : !target.acceptsHttps) {
+    if (target.httpsOnly && this.#forwardedProto(req, scheme) !== 'https') {
       const code = target.route.https_redirect_status_code;
       if (code === 426) return rejectUpgrade(req, socket, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
-      return writeRawResponse(socket, code, { location: `https://${hostWithoutPort(hostHeader)}${url}`, ...this.#kong.forAnswer(requestId) });
+      return writeRawResponse(socket, code, { location: `https://${this.#forwardedHost(req, hostHeader)}${url}`, ...this.#kong.forAnswer(requestId) });
     }
     const remoteIp = clientAddress(req.socket.remoteAddress);
     const trusted = this.#trusts(remoteIp, req.socket);
@@ -154,6 +158,21 @@ export class ProxyHandler {
     else pending.then(done, failed);
   }
 
+  #logUnrouted(req: IncomingMessage, res: ServerResponse, config: RuntimeConfig, scheme: 'http' | 'https', hostHeader: string, port: number, path: string, rawQuery: string, requestId: string, startedAt: number): void {
+    const remoteIp = clientAddress(req.socket.remoteAddress);
+    const state = new RequestState({
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, req.socket)), requestId, startedAt,
+      route: undefined, service: undefined, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: null, errorDefault: this.#kong.errorDefault,
+    });
+    state.responseSource = 'gateway';
+    state.responseStatus = 404;
+    const log = config.globalChain.log!;
+    res.once('close', () => {
+      state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
+      setImmediate(runLogPhase, log, state);
+    });
+  }
+
   /** A request whose route has plugins: the access phase (synchronous unless a handler awaits), then the upstream. */
   #withPlugins(
     req: IncomingMessage, res: ServerResponse, target: RouteTarget, match: RouteMatch, scheme: 'http' | 'https', hostHeader: string, port: number,
@@ -161,7 +180,10 @@ export class ProxyHandler {
   ): void {
     const chain = target.chain;
     if (chain.log !== null) {
-      res.once('finish', () => {
+      // 'close' rather than 'finish': a client that goes away before its answer is logged too, as
+      // Kong logs it (status 499, nginx's "client closed request", when no response had started).
+      res.once('close', () => {
+        if (!res.headersSent) state.responseStatus = 499;
         // Sequential requests on a keep-alive connection: the difference is exactly this response.
         state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
         setImmediate(runLogPhase, chain.log!, state);
@@ -226,7 +248,8 @@ export class ProxyHandler {
     const clientIp = state?.init.clientIp ?? this.#clientIp(req, remoteIp, trusted);
     const preserve = route.preserve_host && hostHeader !== '';
     const headers = upstreamHeaders(req.headers, {
-      clientIp, remoteIp, trusted, scheme, host: hostWithoutPort(hostHeader), port: String(port), path, prefix: route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined,
+      // X-Forwarded-Path is the path the client asked for, whatever a plugin sends upstream.
+      clientIp, remoteIp, trusted, scheme, host: hostWithoutPort(hostHeader), port: String(port), path: state?.init.path ?? path, prefix: forwardedPrefix(route.strip_path, match.matchedPath),
       requestId: this.#kong.requestIdUpstream ? requestId : undefined, upstreamHost: (preserve ? req.headers.host : undefined) ?? service.hostHeader ?? service.defaultHost,
     });
     const balancerInput = (): BalancerInput => ({ clientIp, headers: req.headers, path: match.normalizedPath, query: rawQuery, consumerId: state?.consumer?.id, uriCaptures: match.captures });
@@ -234,12 +257,28 @@ export class ProxyHandler {
     new UpstreamCall(req, res, target, this.#deps.pools, this.#kong, requestId, startedAt, method, upstream, headers, state?.upstreamBody ?? state?.bufferedBody, balancerInput, hooks, !preserve && service.hostFromPeer).start();
   }
 
-  #protocolMismatch(res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {
+  /**
+   * The scheme the client used, as Kong decides an https-only route's redirect: a trusted peer's
+   * X-Forwarded-Proto (a load balancer that terminated TLS), else the listener's.
+   */
+  #forwardedProto(req: IncomingMessage, scheme: 'http' | 'https'): string {
+    if (!this.#trusts(clientAddress(req.socket.remoteAddress), req.socket)) return scheme;
+    const sent = req.headers['x-forwarded-proto'] as string | string[] | undefined;
+    return sent === undefined ? scheme : Array.isArray(sent) ? sent[0]! : sent;
+  }
+
+  /** The host an https redirect names: a trusted peer's X-Forwarded-Host, else the request's, without port. */
+  #forwardedHost(req: IncomingMessage, host: string): string {
+    const sent = this.#trusts(clientAddress(req.socket.remoteAddress), req.socket) ? (req.headers['x-forwarded-host'] as string | string[] | undefined) : undefined;
+    return sent === undefined ? hostWithoutPort(host) : Array.isArray(sent) ? sent[0]! : sent;
+  }
+
+  #protocolMismatch(req: IncomingMessage, res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {
     const code = target.route.https_redirect_status_code;
     if (code === 426) {
       return sendError(res, this.#kong, 426, 'Please use HTTPS protocol', requestId, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
     }
-    res.writeHead(code, { location: `https://${hostWithoutPort(host)}${url}`, 'content-length': 0, ...this.#kong.forAnswer(requestId) });
+    res.writeHead(code, { location: `https://${this.#forwardedHost(req, host)}${url}`, 'content-length': 0, ...this.#kong.forAnswer(requestId) });
     res.end();
   }
 }

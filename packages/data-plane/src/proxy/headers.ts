@@ -100,6 +100,11 @@ function forwarded<T extends string | undefined>(sent: string | string[] | undef
   return sent === undefined ? own : Array.isArray(sent) ? sent.join(', ') : sent;
 }
 
+/** X-Forwarded-Prefix: what strip_path removed, unless nothing or only `/` (as Kong: `match_t.prefix ~= "/"`). */
+export function forwardedPrefix(stripPath: boolean, matchedPath: string): string | undefined {
+  return stripPath && matchedPath !== '' && matchedPath !== '/' ? matchedPath : undefined;
+}
+
 /** Where `upstreamHeaders` put the Host value: the last entry. */
 export function setUpstreamHost(list: HeaderList, host: string): void {
   list[list.length - 1] = host;

@@ -139,13 +139,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   start(): void {
     const balancer = this.#service.balancer;
     this.#pick = balancer.pick(this.#balancerInput, this.#tried);
-    if (this.#pick === null) return this.#fail(503, MESSAGES.noPeer);
+    if (this.#pick === null) {
+      // A config just applied: its hostname targets' first DNS answers are on their way (milliseconds).
+      // The request waits for them rather than answering 503 for a service that is about to work.
+      if (balancer.resolving && this.#tries === 0) return void balancer.ready.then(() => this.#afterFirstResolution());
+      return this.#fail(503, MESSAGES.noPeer);
+    }
     const peer = (this.#peer = this.#pick.peer);
     this.#tries++;
     this.#tryStartedAt = performance.now();
     balancer.started(peer);
     const service = this.#service;
-    if (this.#setHost) setUpstreamHost(this.#headers, targetHost(service.scheme, peer.hostname, peer.port));
+    if (this.#setHost) setUpstreamHost(this.#headers, targetHost(service.scheme, service.hostHeader ?? peer.hostname, peer.port));
     const timeout = service.readTimeout;
     this.#pools.get(service, peer).dispatch(
       {
@@ -158,6 +163,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       },
       this,
     );
+  }
+
+  #afterFirstResolution(): void {
+    if (!this.#res.destroyed) this.start();
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

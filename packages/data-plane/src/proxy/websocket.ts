@@ -11,7 +11,7 @@ import { errorBody } from './error-format.ts';
 import { MESSAGES } from './errors.ts';
 import type { KongHeaders } from './kong-headers.ts';
 import { VIA_TOKEN } from './tokens.ts';
-import { hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
+import { forwardedPrefix, hostWithoutPort, targetHost, upstreamHeaders } from './headers.ts';
 import type { PoolRegistry } from './pools.ts';
 
 /** Writes a complete HTTP/1.1 response on a socket that was never handed to node:http, and closes it. */
@@ -62,8 +62,8 @@ export function forwardUpgrade(pools: PoolRegistry, u: UpgradeRequest): void {
   const preserve = target.route.preserve_host && hostHeader !== '';
   const headers = upstreamHeaders(req.headers, {
     clientIp, remoteIp, trusted, scheme: u.scheme, host: hostWithoutPort(hostHeader), port: String(req.socket.localPort ?? 0), path: u.path,
-    prefix: target.route.strip_path && match.matchedPath !== '' ? match.matchedPath : undefined, requestId: u.kong.requestIdUpstream ? requestId : undefined,
-    upstreamHost: (preserve ? req.headers.host : undefined) ?? (service.hostFromPeer ? targetHost(service.scheme, peer.hostname, peer.port) : (service.hostHeader ?? service.defaultHost)),
+    prefix: forwardedPrefix(target.route.strip_path, match.matchedPath), requestId: u.kong.requestIdUpstream ? requestId : undefined,
+    upstreamHost: (preserve ? req.headers.host : undefined) ?? (service.hostFromPeer ? targetHost(service.scheme, service.hostHeader ?? peer.hostname, peer.port) : service.defaultHost),
   });
   service.balancer.started(peer);
   const startedAt = performance.now();
