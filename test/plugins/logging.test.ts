@@ -62,6 +62,7 @@ describe('log plugins', () => {
   let hanging: LogServer;
   let dir: string;
   let silent: Listening;
+  const silentGot: string[] = [];
   const hangPending: ServerResponse[] = [];
 
   beforeAll(async () => {
@@ -75,7 +76,7 @@ describe('log plugins', () => {
       hangPending.push(res); // never answers
     });
     dir = mkdtempSync(join(tmpdir(), 'tollgate-file-log-'));
-    silent = await listenLoopback(createServer(() => {})); // takes requests, never answers
+    silent = await listenLoopback(createServer((req) => void silentGot.push(req.url ?? ''))); // takes requests, never answers
     proxy = await startProxy(
       {
         _format_version: '3.0',
@@ -228,7 +229,8 @@ describe('log plugins', () => {
     const req = request(`${proxy.url}/abandoned/x`);
     req.on('error', () => {});
     req.end();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Gone once the proxy has sent the request on: the upstream has it and has not answered.
+    await waitFor(() => silentGot.includes('/x') || undefined, { what: 'the request upstream' }); // strip_path: /abandoned/x → /x
     req.destroy();
     const line = await waitFor(() => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').find(Boolean) : undefined), { what: 'a log line' });
     const entry = JSON.parse(line) as Entry;

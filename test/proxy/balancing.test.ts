@@ -159,7 +159,7 @@ describe('a service whose hostname is still being resolved', () => {
     const resolver = {
       resolve: async (host: string) => {
         lookups++;
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, host === 'stuck.internal' ? 3000 : 300));
         if (host !== 'slow.internal') throw new Error(`${host}: not found`);
         return [{ address: '127.0.0.1', family: 4 as const, ttlSeconds: 60 }];
       },
@@ -177,6 +177,13 @@ describe('a service whose hostname is still being resolved', () => {
     expect(res.status).toBe(200);
     expect(res.headers['x-upstream']).toBe('named');
     expect(lookups).toBe(1);
+  });
+
+  it('waits no longer than the service’s connect_timeout', async () => {
+    expect(proxy.apply({ _format_version: '3.0', services: [{ name: 'stuck', url: 'http://stuck.internal', connect_timeout: 200, routes: [{ paths: ['/stuck'] }] }] }).ok).toBe(true);
+    const started = Date.now();
+    expect((await rawRequest(`${proxy.url}/stuck/x`)).status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('answers 503 once the first answer is a failure', async () => {

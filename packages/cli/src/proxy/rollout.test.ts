@@ -41,8 +41,12 @@ describe('ConfigRollout', () => {
     rollout.applied('b', 5);
     await good;
     const bad = rollout.publish(config(6));
+    rollout.applied('b', 6);
+    sent.length = 0;
     rollout.applied('a', 6, 'plugin foo: bad config');
     expect(await state(bad)).toEqual({ ok: false, error: 'plugin foo: bad config' });
+    // b had applied it: it is taken back to the node's config, so both serve the same one.
+    expect(sent).toEqual([['b', 5]]);
     rollout.exited('b');
     sent.length = 0;
     rollout.ready('b2');

@@ -2,7 +2,8 @@
 // becomes the node's once every running worker applied it, or is refused as soon as one refuses it.
 // A worker that starts (or restarts) is given the node's config, then each one still being published;
 // never one that was refused. A worker that exits is no longer waited for, and its exit never counts
-// as having applied anything: a config that only crashes workers is never reported as applied.
+// as having applied anything: a config that only crashes workers is never reported as applied. A
+// refused config is taken back from the workers that had applied it.
 import type { ConfigSnapshot } from '@tollgate/data-plane';
 
 export type PublishResult = { ok: true; ms: number } | { ok: false; error: string };
@@ -13,7 +14,8 @@ interface Publish<W> {
   readonly seq: number;
   /** Workers yet to answer. */
   readonly left: Set<W>;
-  appliedBy: number;
+  /** Workers that applied it (a refused config is taken back from them). */
+  readonly appliedBy: Set<W>;
   readonly started: number;
   readonly settle: (result: PublishResult) => void;
   readonly timer: NodeJS.Timeout;
@@ -60,7 +62,7 @@ export class ConfigRollout<W> {
     return new Promise((settle) => {
       const timer = setTimeout(() => this.#finish(p, { ok: false, error: `the proxy workers did not apply it within ${this.#timeoutMs / 1000} s` }), this.#timeoutMs);
       timer.unref();
-      const p: Publish<W> = { snapshot, seq: ++this.#seq, left: new Set(this.#ready), appliedBy: 0, started: performance.now(), settle, timer };
+      const p: Publish<W> = { snapshot, seq: ++this.#seq, left: new Set(this.#ready), appliedBy: new Set(), started: performance.now(), settle, timer };
       this.#publishes.add(p);
       for (const worker of p.left) this.#send(worker, snapshot);
       // With no worker ready yet, the first one to be ready is given it (see `ready`).
@@ -72,7 +74,7 @@ export class ConfigRollout<W> {
     for (const p of this.#publishes) {
       if (p.snapshot.version !== version || !p.left.delete(worker)) continue;
       if (error !== undefined) return this.#finish(p, { ok: false, error });
-      p.appliedBy++;
+      p.appliedBy.add(worker);
       this.#check(p);
     }
   }
@@ -92,13 +94,18 @@ export class ConfigRollout<W> {
   #check(p: Publish<W>): void {
     // Every worker that was asked has answered or gone. If none applied it (they all exited), a worker
     // started in their place is given it when ready; the timeout ends the wait if none ever is.
-    if (p.left.size === 0 && p.appliedBy > 0) this.#finish(p, { ok: true, ms: performance.now() - p.started });
+    if (p.left.size === 0 && p.appliedBy.size > 0) this.#finish(p, { ok: true, ms: performance.now() - p.started });
   }
 
   #finish(p: Publish<W>, result: PublishResult): void {
     if (!this.#publishes.delete(p)) return;
     clearTimeout(p.timer);
     if (result.ok && (this.#accepted === undefined || p.seq > this.#accepted.seq)) this.#accepted = { snapshot: p.snapshot, seq: p.seq };
+    // Refused (one worker said no, or not all answered in time): the workers that had applied it go
+    // back to the node's config, so every worker serves the same one.
+    if (!result.ok && this.#accepted !== undefined && !this.#stopped) {
+      for (const worker of p.appliedBy) if (this.#ready.has(worker)) this.#send(worker, this.#accepted.snapshot);
+    }
     p.settle(result);
   }
 }

@@ -51,7 +51,7 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
       )
       .finally(() => {
         running = undefined;
-        if (again) {
+        if (again && !stopped) {
           again = false;
           run();
         }
@@ -69,23 +69,24 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
   // Subscribed before the first load, so a change committed in between (another node sharing the
   // database) is either in that load or notified; a notification during the load runs another after it.
   const unlisten = await db.listen('tollgate_config', notified, { onReconnect: notified });
+  const stop = async () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    await unlisten();
+    await running;
+  };
   running = load().finally(() => (running = undefined));
   try {
     await running;
   } catch (err) {
-    await unlisten();
+    await stop();
     throw err;
   }
   if (again) {
     again = false;
     run();
   }
-  return async () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-    await unlisten();
-    await running;
-  };
+  return stop;
 }
 
 /** Reads and validates a declarative file into a snapshot; throws the validation error as is. */

@@ -81,7 +81,8 @@ describe('ClusterServer', () => {
       expect(registry.get(nodeId)?.connected).toBe(true);
       old.terminate();
       await once(old, 'close');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let i = 0; i < 100 && server.connected > 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(server.connected).toBe(1); // the server has seen the old connection close
       expect(registry.get(nodeId)).toMatchObject({ connected: true });
       current.close();
       await once(current, 'close');
@@ -129,7 +130,10 @@ describe('ClusterServer', () => {
       const newest = await store.configVersion();
       await until(() => versions.includes(newest));
       release();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A ping answered means the server has run what the release let through (the stale sync).
+      const pong = new Promise((resolve) => ws.on('message', (data: Buffer) => decode(data, { from: 'control_plane' }).type === 'pong' && resolve(undefined)));
+      ws.send(encode({ type: 'ping', t: 1 }));
+      await pong;
       expect(versions.at(-1)).toBe(newest);
       expect(versions.every((v) => v === newest)).toBe(true);
     } finally {

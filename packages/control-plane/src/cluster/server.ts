@@ -56,6 +56,8 @@ export class ClusterServer {
   readonly #connections = new Set<Connection>();
   #timer: NodeJS.Timeout | undefined;
   #retry: { timer: NodeJS.Timeout | undefined; ms: number };
+  /** Set by close(): a read still in flight then schedules nothing more. */
+  #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   readonly #fingerprint: string;
@@ -120,7 +122,7 @@ export class ClusterServer {
   }
 
   #schedule(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#push();
@@ -144,7 +146,7 @@ export class ClusterServer {
       retry.ms = this.#options.retryMs ?? 1000;
       return;
     }
-    if (retry.timer !== undefined) return;
+    if (retry.timer !== undefined || this.#closed) return;
     retry.timer = setTimeout(() => {
       retry.timer = undefined;
       this.#schedule();
@@ -269,6 +271,7 @@ export class ClusterServer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#retry.timer);
     clearInterval(this.#heartbeat);

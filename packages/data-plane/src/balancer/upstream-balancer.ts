@@ -76,7 +76,8 @@ class UpstreamBalancer implements Balancer {
     }
     this.#peersChanged([], this.#targets.targets.flatMap((t) => t.peers));
     this.ready = this.#targets.ready;
-    void this.ready.then(() => (this.resolving = false));
+    const resolved = () => void (this.resolving = false);
+    this.ready.then(resolved, resolved);
   }
 
   get healthy(): boolean {

@@ -140,9 +140,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const balancer = this.#service.balancer;
     this.#pick = balancer.pick(this.#balancerInput, this.#tried);
     if (this.#pick === null) {
-      // A config just applied: its hostname targets' first DNS answers are on their way (milliseconds).
-      // The request waits for them rather than answering 503 for a service that is about to work.
-      if (balancer.resolving && this.#tries === 0) return void balancer.ready.then(() => this.#afterFirstResolution());
+      // A config just applied: its hostname targets' first DNS answers are on their way (usually
+      // milliseconds). The request waits for them, as Kong's first request waits for its DNS queries,
+      // rather than answering 503 for a service about to work; no longer than connect_timeout.
+      if (balancer.resolving && this.#tries === 0) return this.#awaitFirstResolution(balancer.ready);
       return this.#fail(503, MESSAGES.noPeer);
     }
     const peer = (this.#peer = this.#pick.peer);
@@ -165,8 +166,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     );
   }
 
-  #afterFirstResolution(): void {
-    if (!this.#res.destroyed) this.start();
+  #awaitFirstResolution(ready: Promise<void>): void {
+    let settled = false;
+    const go = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (this.#res.destroyed) return;
+      if (this.#service.balancer.resolving) return this.#fail(503, MESSAGES.noPeer); // timed out
+      this.start();
+    };
+    const timer = setTimeout(go, this.#service.connectTimeout);
+    ready.then(go, go);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
