@@ -78,6 +78,16 @@ describe.skipIf(!postgresAvailable())(`hybrid mode with two control planes on on
     expect((await dataPlaneStatus(dps[0]!)).control_plane?.link).toBe('connected');
   });
 
+  it('lists the data planes connected to A on control plane B too, through the shared database', async () => {
+    const ids = dpPrefixes.map(nodeIdOf).sort();
+    const onB = await until(
+      () => listDataPlanes(b.admin),
+      (l) => l.filter((d) => ids.includes(d.id) && d.connected && d.sync_status === 'in_sync').length === ids.length,
+    );
+    expect(onB.filter((d) => ids.includes(d.id)).map((d) => d.id).sort()).toEqual(ids);
+    for (const d of onB.filter((x) => ids.includes(x.id))) expect(d).toMatchObject({ connected: true, sync_status: 'in_sync', config_version: await configVersionOf(a.admin), ip: '127.0.0.1' });
+  });
+
   it("follows a change and a deletion made through B in turn", async () => {
     expect((await adminRequest(b.admin, 'PATCH', '/services/billing', { path: '/v2' })).status).toBe(200);
     for (const dp of dps) {

@@ -2,7 +2,7 @@
 // link to it with the encrypted disk cache that lets it start and serve while the control plane is away.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClusterServer, DataPlaneRegistry, SnapshotSource } from '@tollgate/control-plane';
+import { ClusterPresence, ClusterServer, DataPlaneRegistry, SnapshotSource } from '@tollgate/control-plane';
 import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import { ClusterClient, createConfigCache, deriveCacheKey, type AppliedConfig } from '@tollgate/data-plane';
 import type { Logger } from '@tollgate/plugin-sdk';
@@ -36,18 +36,39 @@ export interface ControlPlaneCluster {
   close(): Promise<void>;
 }
 
-/** Creates the registry now (the Admin API shows it) and the listener; `listen()` starts accepting. */
+/**
+ * Creates the registry now (the Admin API shows it) and the listener; `listen()` starts accepting.
+ * `registry` holds this node's data planes; `presence` lists every node's, through the database.
+ */
 export function controlPlaneCluster(options: Options, db: Database, store: EntityStore, nodeId: string, log: Logger) {
   const registry = new DataPlaneRegistry();
   const logger = { info: (m: string) => log.info(m), error: (m: string, err?: unknown) => log.error(m, { error: String(err) }) };
   const server = new ClusterServer({ db, snapshots: new SnapshotSource(store, logger), registry, tls: clusterTls(options), version: VERSION, nodeId, log: logger });
+  // During a database outage every write fails until it is back (each retries what was missed): say
+  // so once a minute, not every few seconds.
+  let warnedAt = 0;
+  const presence = new ClusterPresence(db, registry, nodeId, {
+    onError: (err) => {
+      if (Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      log.warn('could not share data-plane presence through the database; this node lists only its own data planes until it can', { error: String(err) });
+    },
+  });
   return {
     registry,
+    presence,
     async listen(): Promise<ControlPlaneCluster> {
       const address = parseListen(options.cluster_listen ?? '0.0.0.0:8005');
       const { port } = await server.listen(address.port, address.host);
+      presence.start();
       log.info(`cluster listener on ${address.host}:${port} (${options.cluster_mtls ?? 'shared'} mTLS)`);
-      return { registry, close: () => server.close() };
+      return {
+        registry,
+        close: async () => {
+          await server.close();
+          await presence.close();
+        },
+      };
     },
   };
 }

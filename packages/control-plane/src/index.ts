@@ -5,3 +5,4 @@ export { exportConfig, importConfig, readConfig, validateConfig, type ImportResu
 export { ClusterServer, CLUSTER_PATH, type ClusterServerOptions, type ClusterTls } from './cluster/server.ts';
 export { SnapshotSource } from './cluster/snapshots.ts';
 export { DataPlaneRegistry, type DataPlaneInfo, type SyncStatus } from './cluster/registry.ts';
+export { ClusterPresence, type PresenceOptions } from './cluster/presence.ts';

@@ -60,7 +60,7 @@ export function negotiate(hello: HelloMessage, cp: { version: string; protocol: 
     );
   }
   if (theirs.minor < mine.minor) {
-    return { ok: true, notice: `${who} is an older minor than control plane ${cp.version}; config it cannot use is withheld` };
+    return { ok: true, notice: `${who} is an older minor than control plane ${cp.version}; it refuses a config that uses a plugin it lacks, and the refusal shows in /clustering/data-planes` };
   }
   return { ok: true };
 }

@@ -109,7 +109,7 @@ async function startWithStore(options: Options, role: Role, workers: number, log
       ? nodeRegistry({ nodeId: nodeId(options), version: VERSION, applied: () => group?.applied() ?? [] })
       : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.registry.list() ?? [] });
   const admin: AdminApi = createAdminApi({
-    dataPlanes: cluster?.registry,
+    dataPlanes: cluster?.presence,
     pluginControl: role === 'traditional' ? async (plugin, command, args) => (group === undefined ? { answers: [], complete: false } : group.pluginControl(plugin, command, args)) : undefined,
     metrics: { contentType: METRICS_CONTENT_TYPE, collect: async () => joinExpositions(await Promise.all([group?.metrics() ?? '', own.metrics()])) },
     targetHealth:

@@ -9,10 +9,9 @@ import { HttpError, sendError, sendJson, type Logger } from './http.ts';
 import { registerInfoEndpoints, type NodeInfo } from './info-endpoints.ts';
 import { Router } from './router.ts';
 import { registerConfigEndpoints } from './config-endpoints.ts';
-import { registerClusteringEndpoints } from './clustering-endpoints.ts';
+import { registerClusteringEndpoints, type DataPlaneDirectory } from './clustering-endpoints.ts';
 import { registerHealthEndpoints, type TargetHealthControl } from './health-endpoints.ts';
 import { registerProxyCacheEndpoints, type PluginControl } from './proxy-cache-endpoints.ts';
-import type { DataPlaneRegistry } from '../cluster/registry.ts';
 
 export interface AdminApiOptions {
   store: EntityStore;
@@ -25,8 +24,8 @@ export interface AdminApiOptions {
   /** Largest declarative config accepted by POST /config (bytes). */
   configBodyLimit?: number;
   logger?: Logger;
-  /** On a control plane: the data planes it serves, for /clustering/*. */
-  dataPlanes?: DataPlaneRegistry | undefined;
+  /** On a control plane: the data planes of the cluster, for /clustering/*. */
+  dataPlanes?: DataPlaneDirectory | undefined;
   /** `GET /metrics` (Prometheus text format, as the prometheus plugin serves it on Kong's Admin API). */
   metrics?: { contentType: string; collect(): Promise<string> } | undefined;
   /** On a node that proxies (traditional): plugins' control commands, for /proxy-cache. */

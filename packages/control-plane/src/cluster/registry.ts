@@ -28,6 +28,8 @@ export interface DataPlaneInfo {
 
 export class DataPlaneRegistry {
   readonly #planes = new Map<string, DataPlaneInfo>();
+  /** Ids changed since `takeChanged` last ran (see cluster/presence.ts). */
+  readonly #changed = new Set<string>();
   readonly #ttlSeconds: number;
   readonly #now: () => number;
 
@@ -58,12 +60,31 @@ export class DataPlaneRegistry {
       updated_at: now,
     };
     this.#planes.set(id, next);
+    this.#changed.add(id);
     return next;
   }
 
   seen(id: string): void {
     const p = this.#planes.get(id);
-    if (p !== undefined) p.last_seen = Math.floor(this.#now());
+    if (p === undefined) return;
+    p.last_seen = Math.floor(this.#now());
+    this.#changed.add(id);
+  }
+
+  /** The data planes changed (or seen) since the last call, for writing to the database. */
+  takeChanged(): DataPlaneInfo[] {
+    const out: DataPlaneInfo[] = [];
+    for (const id of this.#changed) {
+      const p = this.#planes.get(id);
+      if (p !== undefined) out.push({ ...p });
+    }
+    this.#changed.clear();
+    return out;
+  }
+
+  /** Puts back what a failed write took, unless they changed again since. */
+  returnChanged(planes: readonly DataPlaneInfo[]): void {
+    for (const p of planes) this.#changed.add(p.id);
   }
 
   get(id: string): DataPlaneInfo | undefined {

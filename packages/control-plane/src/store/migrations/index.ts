@@ -1,6 +1,7 @@
 // The ordered list of schema migrations. Append only: a shipped migration never changes.
 import { migration as initial } from './001-initial.ts';
 import { migration as changelogHorizon } from './002-changelog-horizon.ts';
+import { migration as dataPlanes } from './003-data-planes.ts';
 
 export interface Migration {
   /** `NNN_snake_name`, sorted by NNN; recorded in `tollgate_migrations` once applied. */
@@ -9,4 +10,4 @@ export interface Migration {
   readonly up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, changelogHorizon];
+export const MIGRATIONS: readonly Migration[] = [initial, changelogHorizon, dataPlanes];
