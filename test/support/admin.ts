@@ -1,6 +1,6 @@
 // Starts a real Admin API on 127.0.0.1 over a real store (in-memory PGlite, or a fresh database on
 // the throwaway Postgres server), and a tiny client for it.
-import { createAdminApi, type AdminApi } from '@tollgate/control-plane';
+import { createAdminApi, type AdminApi, type AdminApiOptions } from '@tollgate/control-plane';
 import { migrateUp, openStore, type Database, type EntityStore } from '@tollgate/control-plane/store';
 import { EntityPreparer } from '@tollgate/schema';
 import { bundledPluginCatalog } from '@tollgate/plugins/schemas';
@@ -34,13 +34,14 @@ export async function openBackend(backend: Backend): Promise<{ db: Database; sto
   return opened;
 }
 
-export async function startAdmin(backend: Backend, options: { adminToken?: string; bodyLimit?: number } = {}): Promise<AdminHarness> {
+export async function startAdmin(backend: Backend, options: { adminToken?: string; bodyLimit?: number; dataPlanes?: AdminApiOptions['dataPlanes'] } = {}): Promise<AdminHarness> {
   const { db, store } = await openBackend(backend);
   const api = createAdminApi({
     store,
     preparer: new EntityPreparer(bundledPluginCatalog),
     node: { version: '0.0.0-test', nodeId: '00000000-0000-4000-8000-000000000000', role: 'traditional', configuration: {} },
     adminToken: options.adminToken,
+    dataPlanes: options.dataPlanes,
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     logger: { error: () => {}, info: () => {} },
   });
