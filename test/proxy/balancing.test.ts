@@ -186,10 +186,10 @@ describe('a service whose hostname is still being resolved', () => {
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
-  it('answers 503 once the first answer is a failure', async () => {
+  it("answers Kong's 503 \"name resolution failed\" once the first answer is a failure", async () => {
     expect(proxy.apply({ _format_version: '3.0', services: [{ name: 'nowhere', url: 'http://nowhere.internal', routes: [{ paths: ['/nowhere'] }] }] }).ok).toBe(true);
     const res = await rawRequest(`${proxy.url}/nowhere/x`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.body)).toMatchObject({ message: 'failure to get a peer from the ring-balancer' });
+    expect(JSON.parse(res.body)).toMatchObject({ message: 'name resolution failed' });
   });
 });

@@ -10,6 +10,7 @@ export const MESSAGES = {
   badGateway: 'An invalid response was received from the upstream server',
   unavailable: 'The upstream server is currently unavailable',
   noPeer: 'failure to get a peer from the ring-balancer',
+  dnsFailed: 'name resolution failed',
   timeout: 'The upstream server is timing out',
   unexpected: 'An unexpected error occurred',
   notReady: 'no configuration loaded yet: this data plane has not received a valid config',

@@ -144,7 +144,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       // milliseconds). The request waits for them, as Kong's first request waits for its DNS queries,
       // rather than answering 503 for a service about to work; no longer than connect_timeout.
       if (balancer.resolving && this.#tries === 0) return this.#awaitFirstResolution(balancer.ready);
-      return this.#fail(503, MESSAGES.noPeer);
+      return this.#fail(503, this.#noPeerMessage());
     }
     const peer = (this.#peer = this.#pick.peer);
     this.#tries++;
@@ -166,6 +166,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     );
   }
 
+  /**
+   * Kong's two 503s: a service's own hostname that does not resolve is "name resolution failed"; an
+   * upstream entity (or a resolved host) with no usable target is "failure to get a peer …".
+   */
+  #noPeerMessage(): string {
+    const service = this.#service;
+    return !service.hostFromPeer && service.balancer.health()[0]?.health === 'DNS_ERROR' ? MESSAGES.dnsFailed : MESSAGES.noPeer;
+  }
+
   #awaitFirstResolution(ready: Promise<void>): void {
     let settled = false;
     const go = () => {
@@ -173,7 +182,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       settled = true;
       clearTimeout(timer);
       if (this.#res.destroyed) return;
-      if (this.#service.balancer.resolving) return this.#fail(503, MESSAGES.noPeer); // timed out
+      if (this.#service.balancer.resolving) return this.#fail(503, this.#noPeerMessage()); // timed out
       this.start();
     };
     const timer = setTimeout(go, this.#service.connectTimeout);
