@@ -221,7 +221,7 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
 });
 
 describe('DB-less data plane', () => {
-  it('serves a declarative file and reports readiness on its status API', async () => {
+  it('serves a declarative file and reports readiness on its status API, until told it is draining', async () => {
     const up = await startUpstream('dbless');
     const dir = tempDir();
     const file = join(dir, 'kong.yml');
@@ -236,6 +236,15 @@ describe('DB-less data plane', () => {
     expect(((await res.json()) as { url: string }).url).toBe('/x');
     const status = (await (await fetch(`http://127.0.0.1:${st}/status`)).json()) as { workers: number };
     expect(status.workers).toBe(2);
+    // Kong's drain: not ready for the load balancer from now on, still proxying.
+    const bad = await fetch(`http://127.0.0.1:${st}/status/ready`, { method: 'POST', body: new URLSearchParams({ status: 'sleeping' }) });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${st}/status/ready`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${st}/status/ready`, { method: 'POST', body: new URLSearchParams({ status: 'draining' }) })).status).toBe(204);
+    const drained = await fetch(`http://127.0.0.1:${st}/status/ready`);
+    expect(drained.status).toBe(503);
+    expect(await drained.json()).toEqual({ message: 'draining' });
+    expect((await fetch(`http://127.0.0.1:${p}/dbless/y`)).status).toBe(200);
     expect(await node.stop()).toBe(0);
     await up.close();
   });
