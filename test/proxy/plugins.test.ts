@@ -260,3 +260,64 @@ describe('a plugin instance whose config fails to prepare', () => {
     expect(res.headers.get('x-picky')).toBe('good');
   });
 });
+
+// Kong's rewrite phase: handlers of global instances, before routing, on every request.
+const gate = definePlugin<{ header: string }>({
+  schema: definePluginSchema({ name: 'test-gate', version: '1.0.0', priority: 2000, config: Type.Object({ header: Type.String() }, { additionalProperties: false }) }),
+  handlers: {
+    rewrite(ctx) {
+      if (ctx.request.header('x-blocked') !== undefined) return ctx.response.error(403, 'blocked before routing');
+      ctx.shared.set('seen-route-in-rewrite', ctx.route === undefined ? 'none' : 'some');
+      ctx.upstream.setHeader(ctx.config.header, 'from-rewrite');
+    },
+    access(ctx) {
+      ctx.upstream.setHeader('x-rewrite-saw-route', String(ctx.shared.get('seen-route-in-rewrite')));
+    },
+  },
+});
+
+describe('rewrite phase', () => {
+  let up: Upstream;
+  let proxy: ProxyHarness;
+  beforeAll(async () => {
+    up = await startUpstream('rewrite');
+    proxy = await startProxy(
+      {
+        _format_version: '3.0',
+        services: [
+          { name: 'open', url: up.url, routes: [{ name: 'open', paths: ['/open'] }] },
+          // A route-scoped instance is not global: its rewrite handler does not run (Kong runs rewrite for global instances only).
+          { name: 'scoped', url: up.url, routes: [{ name: 'scoped', paths: ['/scoped'], plugins: [{ name: 'test-gate', config: { header: 'x-scoped' } }] }] },
+        ],
+        plugins: [{ name: 'test-gate', config: { header: 'x-global' } }],
+      },
+      { plugins: [gate] },
+    );
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await up.close();
+  });
+
+  it("runs global instances' rewrite handlers before routing, sharing ctx.shared and upstream changes with the later phases", async () => {
+    const res = await fetch(`${proxy.url}/open/x`);
+    expect(res.status).toBe(200);
+    const headers = ((await res.json()) as { headers: Record<string, string> }).headers;
+    expect(headers['x-global']).toBe('from-rewrite');
+    expect(headers['x-rewrite-saw-route']).toBe('none');
+  });
+
+  it('lets a rewrite handler answer, for a routed request and for one no route matches', async () => {
+    for (const path of ['/open/x', '/nowhere']) {
+      const res = await fetch(`${proxy.url}${path}`, { headers: { 'x-blocked': '1', accept: 'application/json' } });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ message: 'blocked before routing' });
+    }
+  });
+
+  it('runs the global config in rewrite even where a route-scoped instance wins the later phases', async () => {
+    const headers = ((await (await fetch(`${proxy.url}/scoped/x`)).json()) as { headers: Record<string, string> }).headers;
+    expect(headers['x-global']).toBe('from-rewrite');
+    expect(headers['x-scoped']).toBeUndefined();
+  });
+});

@@ -18,6 +18,8 @@ export interface ChainEntry {
 
 /** Handlers per phase, in execution order; null when no plugin has that phase, so the proxy skips it. */
 export interface PluginChain {
+  /** Only used from the global chain: Kong runs rewrite handlers of global instances, before routing. */
+  readonly rewrite: readonly ChainEntry[] | null;
   readonly access: readonly ChainEntry[] | null;
   readonly response: readonly ChainEntry[] | null;
   readonly log: readonly ChainEntry[] | null;
@@ -27,7 +29,7 @@ export interface PluginChain {
   readonly entries: readonly ChainEntry[];
 }
 
-export const EMPTY_CHAIN: PluginChain = { access: null, response: null, log: null, bufferResponseBody: false, entries: [] };
+export const EMPTY_CHAIN: PluginChain = { rewrite: null, access: null, response: null, log: null, bufferResponseBody: false, entries: [] };
 
 type Ref = { id: string } | null | undefined;
 const idOf = (ref: unknown): string | undefined => (ref as Ref)?.id ?? undefined;
@@ -134,11 +136,12 @@ export class PluginIndex {
     }
     // Highest priority first; equal priorities by name, reverse alphabetical (Kong's plugins DAO order).
     entries.sort((a, b) => b.def.schema.priority - a.def.schema.priority || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-    const phase = (p: 'access' | 'response' | 'log') => {
+    const phase = (p: 'rewrite' | 'access' | 'response' | 'log') => {
       const list = entries.filter((e) => e.def.handlers[p] !== undefined);
       return list.length === 0 ? null : list;
     };
     return {
+      rewrite: phase('rewrite'),
       access: phase('access'),
       response: phase('response'),
       log: phase('log'),

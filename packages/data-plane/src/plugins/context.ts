@@ -60,12 +60,19 @@ export class RequestState implements RequestView {
   /** The client connection's byte count when this request arrived, and what this response added. */
   readonly bytesAtStart: number;
   bytesSent: number | undefined;
+  /** The matched route, its service and regex captures: set by routing (none yet in the rewrite phase). */
+  route: EntityView | undefined;
+  service: EntityView | undefined;
+  captures: Record<string, string> | null;
   #query: URLSearchParams | undefined;
 
   constructor(init: ContextInit) {
     this.init = init;
     this.socket = init.req.socket;
     this.bytesAtStart = this.socket.bytesWritten;
+    this.route = init.route;
+    this.service = init.service;
+    this.captures = init.captures;
   }
 
   get method() { return this.init.req.method ?? 'GET'; }
@@ -75,7 +82,7 @@ export class RequestState implements RequestView {
   get path() { return this.init.path; }
   get rawQuery() { return this.init.rawQuery; }
   get clientIp() { return this.init.clientIp; }
-  get uriCaptures() { return this.init.captures; }
+  get uriCaptures() { return this.captures; }
   get headers(): Readonly<Headers> { return this.init.req.headers; }
   get contentLength(): number | undefined {
     const v = this.init.req.headers['content-length'];
@@ -179,8 +186,8 @@ class HandlerContext<C> implements PluginContext<C> {
   get request(): RequestView { return this.#s; }
   get upstream(): UpstreamRequest { return (this.#s.upstreamView ??= new UpstreamView(this.#s)); }
   get response(): ResponseApi { return (this.#s.responseView ??= new ResponseView(this.#s)); }
-  get route(): EntityView | undefined { return this.#s.init.route; }
-  get service(): EntityView | undefined { return this.#s.init.service; }
+  get route(): EntityView | undefined { return this.#s.route; }
+  get service(): EntityView | undefined { return this.#s.service; }
   get consumer(): Consumer | undefined { return this.#s.consumer; }
   get credential(): EntityView | undefined { return this.#s.credential; }
   authenticate(consumer: Consumer | undefined, credential?: EntityView): void {

@@ -70,6 +70,16 @@ export class ProxyHandler {
     const requestId = this.nextRequestId();
     const config = this.#deps.config();
     if (config === undefined) return sendError(res, this.#kong, 503, MESSAGES.notReady, requestId, undefined, startedAt);
+    const rewrite = config.globalChain.rewrite;
+    if (rewrite !== null) return this.#rewrite(req, res, scheme, config, rewrite, requestId, startedAt);
+    this.#route(req, res, scheme, config, requestId, startedAt, undefined);
+  }
+
+  /**
+   * Routes the request and runs it: straight to the upstream when its route has no plugin (the common
+   * case), else through the plugin chain, with `early` the state the rewrite phase began.
+   */
+  #route(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https', config: RuntimeConfig, requestId: string, startedAt: number, early: RequestState | undefined): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -80,7 +90,7 @@ export class ProxyHandler {
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
     if (match === null) {
       // As Kong, an unrouted request still runs the global plugins' log phase: metrics count it, logs record it.
-      if (config.globalChain.log !== null) this.#logUnrouted(req, res, config, scheme, hostHeader, port, path, rawQuery, requestId, startedAt);
+      if (config.globalChain.log !== null) this.#logUnrouted(res, config.globalChain.log, early ?? this.#state(req, scheme, config, hostHeader, port, path, rawQuery, requestId, startedAt));
       return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
     }
     const target = config.routes.get(match.route.id)!;
@@ -89,17 +99,50 @@ export class ProxyHandler {
     if (target.blocked !== undefined) return sendError(res, this.#kong, 500, MESSAGES.unexpected, requestId, undefined, startedAt);
     const chain = target.chain;
     // Global plugins are part of every route's chain, so an empty chain means no plugin at all.
-    if (chain.access === null && chain.response === null && chain.log === null) {
+    if (early === undefined && chain.access === null && chain.response === null && chain.log === null) {
       if (target.service === undefined) return sendError(res, this.#kong, 503, MESSAGES.noService, requestId, undefined, startedAt);
       this.#forward(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, undefined);
       return;
     }
-    const remoteIp = clientAddress(socket.remoteAddress);
-    const state = new RequestState({
-      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, socket)), requestId, startedAt,
-      route: match.route, service: target.service?.entity, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: match.captures, errorDefault: this.#kong.errorDefault,
-    });
+    const state = early ?? this.#state(req, scheme, config, hostHeader, port, path, rawQuery, requestId, startedAt);
+    state.route = match.route;
+    state.service = target.service?.entity;
+    state.captures = match.captures;
     this.#withPlugins(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
+  }
+
+  /** A request's plugin state before routing: `#route` sets its route, service and captures. */
+  #state(req: IncomingMessage, scheme: 'http' | 'https', config: RuntimeConfig, hostHeader: string, port: number, path: string, rawQuery: string, requestId: string, startedAt: number): RequestState {
+    const remoteIp = clientAddress(req.socket.remoteAddress);
+    return new RequestState({
+      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, req.socket)), requestId, startedAt,
+      route: undefined, service: undefined, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: null, errorDefault: this.#kong.errorDefault,
+    });
+  }
+
+  /**
+   * Kong's rewrite phase: the rewrite handlers of global plugin instances, before routing (no route or
+   * service known yet). They may answer the request themselves; otherwise routing and the rest follow.
+   */
+  #rewrite(req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https', config: RuntimeConfig, entries: NonNullable<RouteTarget['chain']['rewrite']>, requestId: string, startedAt: number): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const state = this.#state(req, scheme, config, req.headers.host ?? '', req.socket.localPort ?? 0, q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), requestId, startedAt);
+    const next = () => {
+      if (res.destroyed) return;
+      if (state.exit === undefined) return this.#route(req, res, scheme, config, requestId, startedAt, state);
+      const chain = config.globalChain;
+      if (chain.log !== null) this.#logWhenClosed(res, chain.log, state);
+      this.#sendExit(res, state, chain.response, requestId, startedAt);
+    };
+    let pending: Promise<void> | undefined;
+    try {
+      pending = runPhase('rewrite', entries, state);
+    } catch (err) {
+      return this.#accessFailed(res, state, err, requestId);
+    }
+    if (pending === undefined) next();
+    else pending.then(next, (err: unknown) => this.#accessFailed(res, state, err, requestId));
   }
 
   /** node:http `upgrade` listener: the same routing, protocol check and access plugins as a request. */
@@ -158,16 +201,21 @@ export class ProxyHandler {
     else pending.then(done, failed);
   }
 
-  #logUnrouted(req: IncomingMessage, res: ServerResponse, config: RuntimeConfig, scheme: 'http' | 'https', hostHeader: string, port: number, path: string, rawQuery: string, requestId: string, startedAt: number): void {
-    const remoteIp = clientAddress(req.socket.remoteAddress);
-    const state = new RequestState({
-      req, scheme, host: hostWithoutPort(hostHeader), port, path, rawQuery, clientIp: this.#clientIp(req, remoteIp, this.#trusts(remoteIp, req.socket)), requestId, startedAt,
-      route: undefined, service: undefined, entities: config.entities, log: this.#deps.log, counters: this.#deps.counters, captures: null, errorDefault: this.#kong.errorDefault,
-    });
+  #logUnrouted(res: ServerResponse, log: NonNullable<RouteTarget['chain']['log']>, state: RequestState): void {
     state.responseSource = 'gateway';
     state.responseStatus = 404;
-    const log = config.globalChain.log!;
+    this.#logWhenClosed(res, log, state);
+  }
+
+  /**
+   * Runs the log phase once the response is over. 'close' rather than 'finish': a client that goes
+   * away before its answer is logged too, as Kong logs it (status 499, nginx's "client closed
+   * request", when no response had started).
+   */
+  #logWhenClosed(res: ServerResponse, log: NonNullable<RouteTarget['chain']['log']>, state: RequestState): void {
     res.once('close', () => {
+      if (!res.headersSent) state.responseStatus = 499;
+      // Sequential requests on a keep-alive connection: the difference is exactly this response.
       state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
       setImmediate(runLogPhase, log, state);
     });
@@ -179,16 +227,7 @@ export class ProxyHandler {
     path: string, rawQuery: string, requestId: string, startedAt: number, state: RequestState,
   ): void {
     const chain = target.chain;
-    if (chain.log !== null) {
-      // 'close' rather than 'finish': a client that goes away before its answer is logged too, as
-      // Kong logs it (status 499, nginx's "client closed request", when no response had started).
-      res.once('close', () => {
-        if (!res.headersSent) state.responseStatus = 499;
-        // Sequential requests on a keep-alive connection: the difference is exactly this response.
-        state.bytesSent = state.socket.bytesWritten - state.bytesAtStart;
-        setImmediate(runLogPhase, chain.log!, state);
-      });
-    }
+    if (chain.log !== null) this.#logWhenClosed(res, chain.log, state);
     if (chain.access === null) return this.#afterAccess(req, res, target, match, scheme, hostHeader, port, path, rawQuery, requestId, startedAt, state);
     let pending: Promise<void> | undefined;
     try {
