@@ -202,6 +202,13 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect(status).toBe(200);
   });
 
+  /**
+   * Until every worker, a replacement included, has applied a config (tollgate_config_version is -1
+   * while one has not): only then is it listening, so killing another worker leaves one to take connections.
+   */
+  const replacementReady = () =>
+    eventually(async () => (await (await fetch(`${admin}/metrics`)).text()).match(/^tollgate_config_version (-?\d+)/m)?.[1], (v) => v !== undefined && Number(v) >= 0, 10_000);
+
   it.runIf(workers > 1)('replaces a proxy worker that dies; the new one serves the node’s config, a change made while it was down included', async () => {
     const pids = () => execFileSync('pgrep', ['-P', String(node.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     const before = pids();
@@ -210,6 +217,7 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
     expect((await post('/services', { name: 'respawn', url: `${up.url}/r` })).status).toBe(201);
     expect((await post('/services/respawn/routes', { name: 'respawn', paths: ['/respawn'] })).status).toBe(201);
     await eventually(async () => pids(), (now) => now.length === workers && !now.includes(before[0]!), 10_000);
+    await replacementReady();
     // Connections go to the workers in turn: every one of these reaches both, the new worker included.
     await eventually(() => rawRequest(`${proxy}/respawn/1`), (r) => r.status === 200, 5000);
     for (let i = 0; i < 4 * workers; i++) {
@@ -217,6 +225,34 @@ describe.each([1, 2])('traditional node with %i proxy worker(s)', (workers) => {
       expect((await rawRequest(`${proxy}/tls`)).status).toBe(200);
     }
     expect(node.output()).toMatch(/proxy worker \d+ exited \(SIGKILL\); starting a new one/);
+  });
+
+  it.runIf(workers > 1)('keeps a target set unhealthy by hand unhealthy in a worker started after the call', async () => {
+    const pids = () => execFileSync('pgrep', ['-P', String(node.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect((await post('/upstreams', { name: 'held', healthchecks: { passive: { unhealthy: { tcp_failures: 1 } } } })).status).toBe(201);
+    const target = (await (await post('/upstreams/held/targets', { target: `127.0.0.1:${up.port}` })).json()) as { id: string };
+    expect((await post('/services', { name: 'held-svc', host: 'held' })).status).toBe(201);
+    expect((await post('/services/held-svc/routes', { paths: ['/held'] })).status).toBe(201);
+    // 204 once every worker has the config and took it.
+    const marked = await eventually(() => fetch(`${admin}/upstreams/held/targets/${target.id}/unhealthy`, { method: 'POST' }), (r) => r.status === 204, 5000);
+    expect(marked.value.status).toBe(204);
+    const before = pids();
+    process.kill(before[0]!, 'SIGKILL');
+    await eventually(async () => pids(), (now) => now.length === workers && !now.includes(before[0]!), 10_000);
+    await replacementReady();
+    // Every worker, the new one included (once it has its config), refuses the target: Kong's 503 on
+    // each of a round of new connections.
+    const answers = async () => {
+      const out: string[] = [];
+      for (let i = 0; i < 4 * workers; i++) {
+        const res = await rawRequest(`${proxy}/held/x`);
+        out.push(`${res.status} ${res.body.split('\n')[0]}`);
+      }
+      return out;
+    };
+    const noPeer = '503 failure to get a peer from the ring-balancer';
+    const { value } = await eventually(answers, (all) => all.every((a) => a === noPeer), 10_000);
+    expect(value).toEqual(Array(4 * workers).fill(noPeer));
   });
 });
 

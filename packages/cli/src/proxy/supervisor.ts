@@ -99,6 +99,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
   const rollout = new ConfigRollout<Worker>((worker, snapshot) => sendTo(worker, { type: 'config', snapshot }));
   // The node's counters (rate limits) live here, so every worker counts against the same numbers.
   const counters = new MemoryCounterStore();
+  /** Target health set by hand (POST …/healthy|unhealthy), by upstream, target and address: the last call wins. */
+  const handSet = new Map<string, { upstream: string; target: string; healthy: boolean; address: string | undefined }>();
   /** Questions in flight: the answers so far, the workers still to answer, and how to settle. */
   const asks = new Map<number, { answers: unknown[]; left: Set<Worker>; settle: () => void }>();
   let askId = 0;
@@ -140,6 +142,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
           ask.answers.push(msg.value);
           if (ask.left.size === 0) ask.settle();
         } else if (msg.type === 'applied') {
+          // A worker's first config: it also gets the target health set by hand since the node started.
+          if (msg.ok && versions.get(worker) === -1) for (const set of handSet.values()) sendTo(worker, { type: 'set-health', ...set, id: 0 });
           if (msg.ok) versions.set(worker, msg.version);
           else log.error(`worker ${worker.process.pid} rejected config version ${msg.version}: ${msg.error}`);
           rollout.applied(worker, msg.version, msg.ok ? undefined : (msg.error ?? 'rejected'));
@@ -171,6 +175,8 @@ async function clustered(settings: ProxySettings, count: number, log: Logger): P
     health: async () => mergeWorkerHealth((await askWorkers({ type: 'health' })).answers.filter(Array.isArray) as UpstreamHealth[][]),
     async setTargetHealth(upstream, target, healthy, address) {
       const { answers, complete } = await askWorkers({ type: 'set-health', upstream, target, healthy, address });
+      // Kept for workers started later (a crashed one's replacement), as Kong keeps it in shared memory.
+      if (answers.includes('ok')) handSet.set(`${upstream}\u0000${target}\u0000${address ?? ''}`, { upstream, target, healthy, address });
       if (complete && answers.every((a) => a === 'ok')) return 'ok';
       if (answers.includes('no-healthchecker')) return 'no-healthchecker';
       if (complete && answers.every((a) => a === 'not-found')) return 'not-found';
