@@ -273,6 +273,9 @@ const gate = definePlugin<{ header: string }>({
     access(ctx) {
       ctx.upstream.setHeader('x-rewrite-saw-route', String(ctx.shared.get('seen-route-in-rewrite')));
     },
+    response(ctx) {
+      ctx.response.setHeader('x-gate', `seen ${ctx.response.status}`);
+    },
   },
 });
 
@@ -313,6 +316,13 @@ describe('rewrite phase', () => {
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ message: 'blocked before routing' });
     }
+  });
+
+  it("runs global plugins' response phase on the 404 of a request no route matches (Kong's header_filter)", async () => {
+    const res = await fetch(`${proxy.url}/nowhere`, { headers: { accept: 'text/plain' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-gate')).toBe('seen 404');
+    expect(await res.text()).toBe(`no Route matched with those values\nrequest_id: ${res.headers.get('x-kong-request-id')}\n`);
   });
 
   it('runs the global config in rewrite even where a route-scoped instance wins the later phases', async () => {

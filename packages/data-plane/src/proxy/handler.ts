@@ -11,6 +11,7 @@ import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
 import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
+import { errorBody } from './error-format.ts';
 import { exitResponse, MESSAGES, sendError } from './errors.ts';
 import { KONG_DEFAULT_HEADERS, type KongHeaders } from './kong-headers.ts';
 import { clientAddress, forwardedPrefix, hostWithoutPort, upstreamHeaders } from './headers.ts';
@@ -89,9 +90,11 @@ export class ProxyHandler {
     const port = socket.localPort ?? 0;
     const match = config.router.match({ method: req.method ?? 'GET', host: hostHeader, path, headers: req.headers, sni: scheme === 'https' ? (socket as TLSSocket).servername || '' : undefined, port });
     if (match === null) {
-      // As Kong, an unrouted request still runs the global plugins' log phase: metrics count it, logs record it.
-      if (config.globalChain.log !== null) this.#logUnrouted(res, config.globalChain.log, early ?? this.#state(req, scheme, config, hostHeader, port, path, rawQuery, requestId, startedAt));
-      return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
+      const global = config.globalChain;
+      if (early === undefined && global.response === null && global.log === null) return sendError(res, this.#kong, 404, MESSAGES.noRoute, requestId, undefined, startedAt);
+      // As Kong, the global plugins still see an unrouted request's answer (their response phase, e.g.
+      // cors headers on the 404) and log it (metrics count it, logs record it).
+      return this.#unrouted(res, global, early ?? this.#state(req, scheme, config, hostHeader, port, path, rawQuery, requestId, startedAt), requestId, startedAt);
     }
     const target = config.routes.get(match.route.id)!;
     if (target.httpsOnly && this.#forwardedProto(req, scheme) !== 'https') return this.#protocolMismatch(req, res, target, hostHeader, url, requestId);
@@ -201,10 +204,11 @@ export class ProxyHandler {
     else pending.then(done, failed);
   }
 
-  #logUnrouted(res: ServerResponse, log: NonNullable<RouteTarget['chain']['log']>, state: RequestState): void {
-    state.responseSource = 'gateway';
-    state.responseStatus = 404;
-    this.#logWhenClosed(res, log, state);
+  #unrouted(res: ServerResponse, global: RouteTarget['chain'], state: RequestState, requestId: string, startedAt: number): void {
+    const { contentType, body } = errorBody(this.#kong.errorFormat(state.init.req.headers), MESSAGES.noRoute, requestId);
+    state.exit = { status: 404, body, headers: { 'content-type': contentType } };
+    if (global.log !== null) this.#logWhenClosed(res, global.log, state);
+    this.#sendExit(res, state, global.response, requestId, startedAt);
   }
 
   /**
