@@ -86,6 +86,9 @@ describe.skipIf(!postgresAvailable())(`hybrid mode with two control planes on on
     );
     expect(onB.filter((d) => ids.includes(d.id)).map((d) => d.id).sort()).toEqual(ids);
     for (const d of onB.filter((x) => ids.includes(x.id))) expect(d).toMatchObject({ connected: true, sync_status: 'in_sync', config_version: await configVersionOf(a.admin), ip: '127.0.0.1' });
+    // B's /metrics reports them too, as Kong's control planes read them from the database.
+    const metrics = await (await fetch(`${b.admin}/metrics`)).text();
+    for (const id of ids) expect(metrics).toMatch(new RegExp(`^kong_data_plane_last_seen\\{node_id="${id}",`, 'm'));
   });
 
   it("follows a change and a deletion made through B in turn", async () => {

@@ -139,11 +139,11 @@ export interface DataPlaneSeen {
 }
 
 /**
- * A control plane's /metrics: kong_node_info and, per data plane it has seen, Kong's
- * kong_data_plane_last_seen, kong_data_plane_config_hash (the hash's first 52 bits as a number) and
- * kong_data_plane_version_compatible.
+ * A control plane's /metrics: kong_node_info and, per data plane of the cluster (as Kong reads them
+ * from its database), Kong's kong_data_plane_last_seen, kong_data_plane_config_hash (the hash's first
+ * 52 bits as a number) and kong_data_plane_version_compatible.
  */
-export function controlPlaneRegistry(input: { nodeId: string; version: string; dataPlanes: () => readonly DataPlaneSeen[] }): Registry {
+export function controlPlaneRegistry(input: { nodeId: string; version: string; dataPlanes: () => readonly DataPlaneSeen[] | Promise<readonly DataPlaneSeen[]> }): Registry {
   const registry = new Registry();
   nodeInfo(registry, input.nodeId, input.version);
   const labels = ['node_id', 'hostname', 'ip'];
@@ -153,9 +153,10 @@ export function controlPlaneRegistry(input: { nodeId: string; version: string; d
       help,
       labelNames: name === 'kong_data_plane_version_compatible' ? [...labels, 'kong_version'] : labels,
       registers: [registry],
-      collect() {
+      async collect() {
+        const planes = await input.dataPlanes();
         this.reset();
-        for (const dp of input.dataPlanes()) this.set({ node_id: dp.id, hostname: dp.hostname, ip: dp.ip, ...extra(dp) }, value(dp));
+        for (const dp of planes) this.set({ node_id: dp.id, hostname: dp.hostname, ip: dp.ip, ...extra(dp) }, value(dp));
       },
     });
   perDataPlane('kong_data_plane_last_seen', 'Last time data plane contacted control plane', (dp) => dp.last_seen);

@@ -107,7 +107,7 @@ async function startWithStore(options: Options, role: Role, workers: number, log
   const own =
     role === 'traditional'
       ? nodeRegistry({ nodeId: nodeId(options), version: VERSION, applied: () => group?.applied() ?? [] })
-      : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.registry.list() ?? [] });
+      : controlPlaneRegistry({ nodeId: nodeId(options), version: VERSION, dataPlanes: () => cluster?.presence.list() ?? [] });
   const admin: AdminApi = createAdminApi({
     dataPlanes: cluster?.presence,
     pluginControl: role === 'traditional' ? async (plugin, command, args) => (group === undefined ? { answers: [], complete: false } : group.pluginControl(plugin, command, args)) : undefined,
