@@ -1,8 +1,11 @@
 // Stores and databases that misbehave on cue, for the code that follows the store's changes.
 import type { Database, EntityStore } from '@tollgate/control-plane/store';
 
-/** `target` with `name` replaced by `replacement`; every other member as is (methods bound to it). */
-function overriding<T extends object>(target: T, name: PropertyKey, replacement: (original: unknown) => unknown): T {
+/**
+ * `target` with member `name` replaced by `replacement(original)` (the original bound to `target`); every
+ * other member as is, methods bound to it, so private fields keep working.
+ */
+export function overriding<T extends object>(target: T, name: PropertyKey, replacement: (original: unknown) => unknown): T {
   return new Proxy(target, {
     get(t, prop) {
       const value = Reflect.get(t, prop) as unknown;

@@ -31,7 +31,7 @@ export async function startStatusApi(listen: { host: string; port: number }, gro
       } catch {
         status = undefined;
       }
-      if (status !== 'draining') return send(400, { message: "status: expected 'draining'" });
+      if (status !== 'draining') return send(400, { message: "status: expected 'draining' (POST status=draining makes /status/ready answer 503 so a load balancer stops sending traffic)" });
       draining = true;
       send(204, undefined);
     });

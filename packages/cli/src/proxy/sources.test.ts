@@ -1,24 +1,19 @@
 // A traditional node follows its store: a change another node commits while this one starts watching
 // must be served, not wait for the next change.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigSnapshot } from '@tollgate/data-plane';
 import { consumers } from '@tollgate/schema';
-import { migrateUp, openStore, type Database, type EntityStore } from '@tollgate/control-plane/store';
+import type { Database, EntityStore } from '@tollgate/control-plane/store';
 import { flakyStore, writesWhileSubscribing } from '../../../../test/support/store-faults.ts';
 import { watchStore } from './sources.ts';
+import { withMigratedStore } from '../../../../test/support/store.ts';
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 describe('watchStore', () => {
   let db: Database;
   let store: EntityStore;
-  beforeAll(async () => {
-    ({ db, store } = await openStore({}));
-    await migrateUp(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  withMigratedStore((s) => ({ db, store } = s));
 
   it('publishes a change committed while it subscribes to the change notifications', async () => {
     const racing = writesWhileSubscribing(db, () => store.insert(consumers, { id: '00000000-0000-4000-8000-000000000002', username: 'while-watching', created_at: 1 } as never));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { ConfigSnapshot } from '@tollgate/data-plane';
 import type { Logger } from '@tollgate/plugin-sdk';
 import { readConfig, validateConfig } from '@tollgate/control-plane';
-import type { Database, EntityStore } from '@tollgate/control-plane/store';
+import { RetryDelay, type Database, type EntityStore } from '@tollgate/control-plane/store';
 import type { EntityPreparer } from '@tollgate/schema';
 
 export interface WatchTiming {
@@ -20,8 +20,7 @@ export interface WatchTiming {
  */
 export async function watchStore(db: Database, store: EntityStore, publish: (s: ConfigSnapshot) => unknown, log: Logger, timing: WatchTiming = {}): Promise<() => Promise<void>> {
   const debounceMs = timing.debounceMs ?? 50;
-  const firstRetryMs = timing.retryMs ?? 1000;
-  let retryMs = firstRetryMs;
+  const retry = new RetryDelay({ initialMs: timing.retryMs ?? 1000, maxMs: 30_000 });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -42,11 +41,11 @@ export async function watchStore(db: Database, store: EntityStore, publish: (s: 
     }
     running = load()
       .then(
-        () => void (retryMs = firstRetryMs),
+        () => retry.reset(),
         (err: unknown) => {
-          log.error(`could not read the config from the store; the proxy keeps its current config (reading again in ${retryMs / 1000} s)`, { error: String(err) });
-          schedule(retryMs);
-          retryMs = Math.min(retryMs * 2, 30_000);
+          const delay = retry.take();
+          log.error(`could not read the config from the store; the proxy keeps its current config (reading again in ${delay / 1000} s)`, { error: String(err) });
+          schedule(delay);
         },
       )
       .finally(() => {

@@ -1,21 +1,17 @@
 // Two control-plane nodes sharing one database: each lists the other's data planes, a data plane that
 // moved is shown as its newest node saw it, and a node that stopped writing stops claiming its links.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp, openStore, type Database } from '../store/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../store/index.ts';
 import { ClusterPresence } from './presence.ts';
 import { DataPlaneRegistry } from './registry.ts';
+import { overriding } from '../../../../test/support/store-faults.ts';
+import { withMigratedStore } from '../../../../test/support/store.ts';
 
 describe('ClusterPresence', () => {
   let db: Database;
   let clock = 1_000_000;
   const now = () => clock;
-  beforeAll(async () => {
-    ({ db } = await openStore({}));
-    await migrateUp(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  withMigratedStore((s) => (db = s.db));
 
   const node = (id: string) => {
     const registry = new DataPlaneRegistry({ now });
@@ -67,13 +63,9 @@ describe('ClusterPresence', () => {
   it('writes again what a failed write missed, and lists its own data planes while the database is away', async () => {
     const registry = new DataPlaneRegistry({ now });
     let failing = true;
-    const flaky = new Proxy(db, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop) as unknown;
-        if (prop === 'query' && failing) return () => Promise.reject(new Error('connection terminated unexpectedly'));
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const flaky = overriding(db, 'query', (query) => (...args: Parameters<Database['query']>) =>
+      failing ? Promise.reject(new Error('connection terminated unexpectedly')) : (query as Database['query'])(...args),
+    );
     const errors: unknown[] = [];
     const presence = new ClusterPresence(flaky, registry, 'cp-flaky', { now, onError: (e) => errors.push(e) });
     registry.upsert('dp-5', { hostname: 'edge-af', connected: true });

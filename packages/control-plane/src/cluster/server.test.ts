@@ -1,29 +1,24 @@
 // The cluster listener's bookkeeping: a change committed while it starts, or whose read failed, must
 // still reach data planes; a data plane that reconnected stays connected when its old link closes.
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { decode, encode, PROTOCOL_VERSION } from '@tollgate/protocol';
 import { consumers } from '@tollgate/schema';
 import { makeCertificate } from '../../../../test/support/certs.ts';
-import { flakyStore, writesWhileSubscribing } from '../../../../test/support/store-faults.ts';
-import { migrateUp, openStore, type Database, type EntityStore } from '../store/index.ts';
+import { flakyStore, overriding, writesWhileSubscribing } from '../../../../test/support/store-faults.ts';
+import type { Database, EntityStore } from '../store/index.ts';
 import { DataPlaneRegistry } from './registry.ts';
 import { CLUSTER_PATH, ClusterServer } from './server.ts';
 import { SnapshotSource } from './snapshots.ts';
+import { withMigratedStore } from '../../../../test/support/store.ts';
 
 const quiet = { info: () => {}, error: () => {} };
 
 describe('ClusterServer', () => {
   let db: Database;
   let store: EntityStore;
-  beforeAll(async () => {
-    ({ db, store } = await openStore({}));
-    await migrateUp(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  withMigratedStore((s) => ({ db, store } = s));
 
   it('includes a change committed while it subscribes to the change notifications', async () => {
     const racing = writesWhileSubscribing(db, () => store.insert(consumers, { id: '00000000-0000-4000-8000-000000000001', username: 'while-starting', created_at: 1 } as never));
@@ -101,13 +96,7 @@ describe('ClusterServer', () => {
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
     let asked = 0;
-    const snapshots = new Proxy(real, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop) as unknown;
-        if (prop === 'deltaFrom') return (from: number) => (asked++ === 0 ? slow.then(() => undefined) : target.deltaFrom(from));
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const snapshots = overriding(real, 'deltaFrom', (deltaFrom) => (from: number) => (asked++ === 0 ? slow.then(() => undefined) : (deltaFrom as SnapshotSource['deltaFrom'])(from)));
     const server = new ClusterServer({ db, snapshots, registry: new DataPlaneRegistry(), tls: { mode: 'shared', ...pem }, version: '1.0.0', nodeId: 'cp-test', log: quiet, debounceMs: 5 });
     const { port } = await server.listen(0, '127.0.0.1');
     const start = real.latest!;

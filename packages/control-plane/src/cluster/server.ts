@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decode, encode, negotiate, PROTOCOL_VERSION, type DataPlaneMessage } from '@tollgate/protocol';
-import type { Database } from '../store/index.ts';
+import { RetryDelay, type Database } from '../store/index.ts';
 import type { DataPlaneRegistry } from './registry.ts';
 import type { Logger, SnapshotSource } from './snapshots.ts';
 
@@ -55,7 +55,7 @@ export class ClusterServer {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
   #timer: NodeJS.Timeout | undefined;
-  #retry: { timer: NodeJS.Timeout | undefined; ms: number };
+  #retry: { timer: NodeJS.Timeout | undefined; delay: RetryDelay };
   /** Set by close(): a read still in flight then schedules nothing more. */
   #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -66,7 +66,7 @@ export class ClusterServer {
 
   constructor(options: ClusterServerOptions) {
     this.#options = options;
-    this.#retry = { timer: undefined, ms: options.retryMs ?? 1000 };
+    this.#retry = { timer: undefined, delay: new RetryDelay({ initialMs: options.retryMs ?? 1000, maxMs: 30_000 }) };
     const { tls } = options;
     this.#fingerprint = new X509Certificate(tls.cert).fingerprint256;
     this.#server = createServer({
@@ -143,16 +143,15 @@ export class ClusterServer {
   #retryIfFailing(): void {
     const retry = this.#retry;
     if (!this.#options.snapshots.failing) {
-      retry.ms = this.#options.retryMs ?? 1000;
+      retry.delay.reset();
       return;
     }
     if (retry.timer !== undefined || this.#closed) return;
     retry.timer = setTimeout(() => {
       retry.timer = undefined;
       this.#schedule();
-    }, retry.ms);
+    }, retry.delay.take());
     retry.timer.unref();
-    retry.ms = Math.min(retry.ms * 2, 30_000);
   }
 
   #accept(ws: WebSocket, socket: TLSSocket): void {

@@ -1,10 +1,12 @@
 // The control plane's snapshots: built incrementally from the changelog, they must equal a full read,
 // and deltas must take a data plane from any recent version to exactly the latest config.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyDelta, configHash, decode } from '@tollgate/protocol';
 import { consumers, routes, services } from '@tollgate/schema';
-import { migrateUp, openStore, type Database, type EntityStore } from '../store/index.ts';
+import type { Database, EntityStore } from '../store/index.ts';
 import { SnapshotSource } from './snapshots.ts';
+import { overriding } from '../../../../test/support/store-faults.ts';
+import { withMigratedStore } from '../../../../test/support/store.ts';
 
 const quiet = { info: () => {}, error: () => {} };
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -12,13 +14,7 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0
 describe('SnapshotSource', () => {
   let db: Database;
   let store: EntityStore;
-  beforeAll(async () => {
-    ({ db, store } = await openStore({}));
-    await migrateUp(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  withMigratedStore((s) => ({ db, store } = s));
 
   it('builds each version from the changelog exactly as a full read would', async () => {
     const incremental = new SnapshotSource(store, quiet);
@@ -88,18 +84,10 @@ describe('SnapshotSource', () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     let reads = 0;
-    const held = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'transaction') {
-          return async (fn: Parameters<EntityStore['transaction']>[0]) => {
-            const result = await target.transaction(fn);
-            if (reads++ === 0) await gate;
-            return result;
-          };
-        }
-        const value = Reflect.get(target, prop) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const held = overriding(store, 'transaction', (transaction) => async (...args: Parameters<EntityStore['transaction']>) => {
+      const result = await (transaction as EntityStore['transaction'])(...args);
+      if (reads++ === 0) await gate;
+      return result;
     });
     const source = new SnapshotSource(held, quiet);
     const first = source.refresh();

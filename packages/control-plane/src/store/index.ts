@@ -13,6 +13,7 @@ export { MIGRATIONS } from './migrations/index.ts';
 export { CHANGELOG_KEEP_VERSIONS, pruneChangelogPeriodically, type PruneOptions } from './prune.ts';
 export { isConnectionError, StoreNotMigratedError, StoreUnavailableError } from './errors.ts';
 export { openPglite, type PgliteOptions } from './pglite.ts';
+export { RetryDelay, type Backoff } from './retry-delay.ts';
 export { describeUrl, openPostgres, type PostgresOptions } from './postgres.ts';
 
 export interface OpenStoreOptions {

@@ -2,14 +2,10 @@
 // reconnects with exponential backoff and re-subscribes every channel, then calls each onReconnect
 // so subscribers can catch up on notifications they missed while it was down.
 import pg from 'pg';
+import { RetryDelay, type Backoff } from './retry-delay.ts';
 import type { ListenOptions } from './types.ts';
 
-export interface Backoff {
-  /** First retry delay, ms. */
-  initialMs: number;
-  /** Cap on the delay, ms. */
-  maxMs: number;
-}
+export type { Backoff } from './retry-delay.ts';
 
 interface Subscription {
   onMessage: (payload: string) => void;
@@ -20,19 +16,17 @@ interface Subscription {
 
 export class PgListener {
   readonly #config: pg.ClientConfig;
-  readonly #backoff: Backoff;
   readonly #onError: (err: unknown) => void;
   readonly #channels = new Map<string, Set<Subscription>>();
   #client: pg.Client | undefined;
   #connecting: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #delay: number;
+  readonly #delay: RetryDelay;
   #closed = false;
 
   constructor(config: pg.ClientConfig, backoff: Backoff, onError: (err: unknown) => void) {
     this.#config = config;
-    this.#backoff = backoff;
-    this.#delay = backoff.initialMs;
+    this.#delay = new RetryDelay(backoff);
     this.#onError = onError;
   }
 
@@ -98,7 +92,7 @@ export class PgListener {
       return;
     }
     this.#client = client;
-    this.#delay = this.#backoff.initialMs;
+    this.#delay.reset();
     for (const subs of this.#channels.values()) for (const sub of subs) if (sub.mayHaveMissed) this.#call(() => sub.onReconnect?.());
   }
 
@@ -121,8 +115,7 @@ export class PgListener {
 
   #schedule(): void {
     if (this.#closed || this.#timer !== undefined || this.#channels.size === 0) return;
-    const delay = this.#delay;
-    this.#delay = Math.min(this.#delay * 2, this.#backoff.maxMs);
+    const delay = this.#delay.take();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#ensureConnected();

@@ -1,18 +1,15 @@
 // The periodic pruning a control-plane node runs: on start and then on its timer, on a real (PGlite) store.
 import { services } from '@tollgate/schema';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp, openStore, type Database, type EntityStore } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database, EntityStore } from './index.ts';
 import { pruneChangelogPeriodically } from './prune.ts';
 import { make, waitFor } from './test-fixtures.ts';
+import { withMigratedStore } from '../../../../test/support/store.ts';
 
 describe('pruneChangelogPeriodically', () => {
   let db: Database;
   let store: EntityStore;
-  beforeAll(async () => {
-    ({ db, store } = await openStore({}));
-    await migrateUp(db);
-  });
-  afterAll(() => db.close());
+  withMigratedStore((s) => ({ db, store } = s));
 
   it('prunes on start and again on its timer, keeping the newest versions, and stops when told', async () => {
     const svc = await store.insert(services, make.service('svc'));

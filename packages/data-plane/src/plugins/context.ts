@@ -2,7 +2,7 @@
 // gets a thin view of it carrying that plugin's config, so async handlers never see another's config.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { errorBody, negotiateErrorFormat, type ErrorFormat } from '../proxy/error-format.ts';
+import { errorAnswer, type ErrorFormat } from '../proxy/error-format.ts';
 import type { Consumer, CounterStore, EntityLookup, EntityView, Headers, Logger, Phase, PluginContext, RequestView, ResponseApi, UpstreamRequest } from '@tollgate/plugin-sdk';
 
 export interface ExitResponse {
@@ -75,6 +75,12 @@ export class RequestState implements RequestView {
     this.captures = init.captures;
   }
 
+  /** Ends the request with an error in the format the client asks for (Kong's kong.response.error). */
+  exitWithError(status: number, message: string, headers?: Headers): void {
+    const { contentType, body } = errorAnswer(this.init.req.headers, this.init.errorDefault, message, this.init.requestId);
+    this.exit = { status, body, headers: { ...headers, 'content-type': contentType } };
+  }
+
   get method() { return this.init.req.method ?? 'GET'; }
   get scheme() { return this.init.scheme; }
   get host() { return this.init.host; }
@@ -123,9 +129,7 @@ class ResponseView implements ResponseApi {
     this.#s.exit = { status, body, headers };
   }
   error(status: number, message: string, headers?: Headers): void {
-    const init = this.#s.init;
-    const { contentType, body } = errorBody(negotiateErrorFormat(init.req.headers.accept, init.req.headers['content-type'], init.errorDefault), message, init.requestId);
-    this.#s.exit = { status, body, headers: { ...headers, 'content-type': contentType } };
+    this.#s.exitWithError(status, message, headers);
   }
   setHeader(name: string, value: string | string[]): void {
     (this.#s.responseHeaders ??= {})[name.toLowerCase()] = value;

@@ -3,6 +3,8 @@
 // (highest q first, the first of equals), or by Content-Type when there is no Accept, or else by
 // kong.conf's `error_default_type` (text/plain by default). Unknown types and `*/*` get JSON.
 
+import type { IncomingHttpHeaders } from 'node:http';
+
 export type ErrorFormat = 'json' | 'plain' | 'html' | 'xml';
 
 const CONTENT_TYPES: Record<ErrorFormat, string> = {
@@ -56,6 +58,11 @@ export function negotiateErrorFormat(accept: string | string[] | undefined, cont
     best = BY_MEDIA_TYPE[m[1]!.toLowerCase()] ?? 'json';
   }
   return best;
+}
+
+/** The error answer to a request with these headers: the format it asks for (else `fallback`), laid out by `errorBody`. */
+export function errorAnswer(headers: IncomingHttpHeaders, fallback: ErrorFormat, message: string, requestId: string): { contentType: string; body: string } {
+  return errorBody(negotiateErrorFormat(headers.accept, headers['content-type'], fallback), message, requestId);
 }
 
 const escapeMarkup = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

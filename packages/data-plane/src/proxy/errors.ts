@@ -1,7 +1,7 @@
 // Responses the gateway produces itself, with Kong's stock messages (kong/error_handlers.lua).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ExitResponse } from '../plugins/context.ts';
-import { errorBody } from './error-format.ts';
+import { errorAnswer } from './error-format.ts';
 import type { KongHeaders } from './kong-headers.ts';
 
 export const MESSAGES = {
@@ -27,7 +27,7 @@ export function sendError(res: ServerResponse, kong: KongHeaders, status: number
     res.destroy();
     return;
   }
-  const { contentType, body } = errorBody(kong.errorFormat(res.req.headers), message, requestId);
+  const { contentType, body } = errorAnswer(res.req.headers, kong.errorDefault, message, requestId);
   res.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),

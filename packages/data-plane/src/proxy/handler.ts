@@ -11,10 +11,9 @@ import type { RouteTarget, RuntimeConfig } from '../config/compile.ts';
 import { RequestState } from '../plugins/context.ts';
 import { PluginError, runLogPhase, runPhase } from '../plugins/runner.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
-import { errorBody } from './error-format.ts';
 import { exitResponse, MESSAGES, sendError } from './errors.ts';
 import { KONG_DEFAULT_HEADERS, type KongHeaders } from './kong-headers.ts';
-import { clientAddress, forwardedPrefix, hostWithoutPort, upstreamHeaders } from './headers.ts';
+import { clientAddress, forwarded, forwardedPrefix, hostWithoutPort, upstreamHeaders } from './headers.ts';
 import type { ClientTrust } from './real-ip.ts';
 import type { PoolRegistry } from './pools.ts';
 import { applyResponseHeaders, PluginCallHooks, runResponsePhaseSync } from './plugin-hooks.ts';
@@ -205,8 +204,7 @@ export class ProxyHandler {
   }
 
   #unrouted(res: ServerResponse, global: RouteTarget['chain'], state: RequestState, requestId: string, startedAt: number): void {
-    const { contentType, body } = errorBody(this.#kong.errorFormat(state.init.req.headers), MESSAGES.noRoute, requestId);
-    state.exit = { status: 404, body, headers: { 'content-type': contentType } };
+    state.exitWithError(404, MESSAGES.noRoute);
     if (global.log !== null) this.#logWhenClosed(res, global.log, state);
     this.#sendExit(res, state, global.response, requestId, startedAt);
   }
@@ -305,15 +303,13 @@ export class ProxyHandler {
    * X-Forwarded-Proto (a load balancer that terminated TLS), else the listener's.
    */
   #forwardedProto(req: IncomingMessage, scheme: 'http' | 'https'): string {
-    if (!this.#trusts(clientAddress(req.socket.remoteAddress), req.socket)) return scheme;
-    const sent = req.headers['x-forwarded-proto'] as string | string[] | undefined;
-    return sent === undefined ? scheme : Array.isArray(sent) ? sent[0]! : sent;
+    return this.#trusts(clientAddress(req.socket.remoteAddress), req.socket) ? forwarded(req.headers['x-forwarded-proto'], scheme) : scheme;
   }
 
   /** The host an https redirect names: a trusted peer's X-Forwarded-Host, else the request's, without port. */
   #forwardedHost(req: IncomingMessage, host: string): string {
-    const sent = this.#trusts(clientAddress(req.socket.remoteAddress), req.socket) ? (req.headers['x-forwarded-host'] as string | string[] | undefined) : undefined;
-    return sent === undefined ? hostWithoutPort(host) : Array.isArray(sent) ? sent[0]! : sent;
+    const own = hostWithoutPort(host);
+    return this.#trusts(clientAddress(req.socket.remoteAddress), req.socket) ? forwarded(req.headers['x-forwarded-host'], own) : own;
   }
 
   #protocolMismatch(req: IncomingMessage, res: ServerResponse, target: RouteTarget, host: string, url: string, requestId: string): void {

@@ -96,7 +96,7 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
 }
 
 /** A trusted peer's value of an X-Forwarded-* header, else the proxy's own. */
-function forwarded<T extends string | undefined>(sent: string | string[] | undefined, own: T): string | T {
+export function forwarded<T extends string | undefined>(sent: string | string[] | undefined, own: T): string | T {
   return sent === undefined ? own : Array.isArray(sent) ? sent.join(', ') : sent;
 }
 

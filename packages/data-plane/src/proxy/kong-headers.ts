@@ -1,8 +1,8 @@
 // Which of Kong's own headers the proxy adds: kong.conf's `headers` (to clients) and `headers_upstream`
 // (to services). Operators turn them off to hide the gateway (`headers = off`) or to save the bytes.
 // With them, `error_default_type`: the format of the gateway's error bodies when the client names none.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { errorDefaultFormat, negotiateErrorFormat, type ErrorFormat } from './error-format.ts';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { errorDefaultFormat, type ErrorFormat } from './error-format.ts';
 import { SERVER_TOKEN, VIA_TOKEN } from './tokens.ts';
 
 /** kong.conf `headers` default: server_tokens, latency_tokens, X-Kong-Request-Id. */
@@ -74,11 +74,6 @@ export class KongHeaders {
       else if (t !== 'off') throw new Error(`headers_upstream: unknown value '${token}' (X-Kong-Request-Id or off)`);
     }
     this.requestIdUpstream = upstream && headersUpstream[0]?.toLowerCase() !== 'off';
-  }
-
-  /** The format of an error answer to a request with these headers (see error-format.ts). */
-  errorFormat(headers: IncomingHttpHeaders): ErrorFormat {
-    return negotiateErrorFormat(headers.accept, headers['content-type'], this.errorDefault);
   }
 
   /** The headers of an answer the proxy or a plugin produced (errors, redirects, plugin exits). */

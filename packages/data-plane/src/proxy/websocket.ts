@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/compile.ts';
 import { upstreamPath, type RouteMatch } from '../router/index.ts';
-import { errorBody } from './error-format.ts';
+import { errorAnswer } from './error-format.ts';
 import { MESSAGES } from './errors.ts';
 import type { KongHeaders } from './kong-headers.ts';
 import { VIA_TOKEN } from './tokens.ts';
@@ -28,7 +28,7 @@ export function writeRawResponse(socket: Duplex, status: number, headers: Outgoi
 /** A gateway error on an upgrade request: the same `{message, request_id}` body as any other. */
 /** Answers an upgrade request with an error, formatted as `sendError` formats it. */
 export function rejectUpgrade(req: IncomingMessage, socket: Duplex, kong: KongHeaders, status: number, message: string, requestId: string, headers: OutgoingHttpHeaders = {}): void {
-  const { contentType, body } = errorBody(kong.errorFormat(req.headers), message, requestId);
+  const { contentType, body } = errorAnswer(req.headers, kong.errorDefault, message, requestId);
   writeRawResponse(socket, status, { 'content-type': contentType, ...kong.forAnswer(requestId), ...headers }, body);
 }
 
